@@ -40,7 +40,9 @@ KEYWORD_PATTERN = re.compile(
 )
 
 # "- **ID** · role · LEVEL — sentence"; the separators are U+00B7 and U+2014.
-ITEM_START = re.compile(r"^- \*\*(?P<id>[^*]+)\*\*")
+# A bold lead followed by " · ", or a bold lead that looks like an ID, starts an item;
+# other bold list leads ("- **Port authors** use …") are prose.
+ITEM_START = re.compile(r"^- \*\*(?:[^*]+\*\* · |[A-Za-z]+(?:-[A-Za-z]+)*-[0-9]+\*\*)")
 REQUIREMENT_ITEM = re.compile(
     r"^- \*\*(?P<id>[^*]+)\*\* · (?P<role>[^·]+?) · (?P<level>[^—]+?) — (?P<text>.+)$"
 )
