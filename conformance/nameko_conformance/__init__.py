@@ -1,0 +1,1 @@
+"""Black-box conformance kit for the nameko AMQP wire protocol."""

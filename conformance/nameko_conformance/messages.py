@@ -1,0 +1,110 @@
+"""Sans-I/O construction of the messages the kit sends.
+
+``MessageFactory.request`` builds a valid request and overrides only what a test varies; ``OMIT`` removes a
+property the factory would otherwise set.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class _Omit:
+    def __repr__(self) -> str:
+        return "OMIT"
+
+
+OMIT: Any = _Omit()
+
+JSON = "application/json"
+
+
+@dataclass
+class Outgoing:
+    """One message the kit publishes: where, with which properties and headers, and the exact body bytes."""
+
+    exchange: str
+    routing_key: str
+    body: bytes
+    properties: dict[str, Any] = field(default_factory=dict)
+    headers: dict[str, Any] | None = None
+    mandatory: bool = False
+
+    @property
+    def correlation_id(self) -> str | None:
+        return self.properties.get("correlation_id")
+
+
+def encode_json(value: Any) -> bytes:
+    return json.dumps(value).encode("utf-8")
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class MessageFactory:
+    """Builds requests and events for one target service, replying to one reply key."""
+
+    def __init__(self, service: str, rpc_exchange: str, reply_key: str):
+        self.service = service
+        self.rpc_exchange = rpc_exchange
+        self.reply_key = reply_key
+
+    def request(
+        self,
+        method: str,
+        args: list | tuple = (),
+        kwargs: dict | None = None,
+        *,
+        body: bytes | None = None,
+        headers: dict[str, Any] | None | _Omit = None,
+        routing_key: str | None = None,
+        **properties: Any,
+    ) -> Outgoing:
+        """A valid request for ``service.method``; keyword properties override (``OMIT`` removes one)."""
+        props: dict[str, Any] = {
+            "content_type": JSON,
+            "content_encoding": "utf-8",
+            "delivery_mode": 2,
+            "correlation_id": new_id(),
+            "reply_to": self.reply_key,
+        }
+        props.update(properties)
+        props = {k: v for k, v in props.items() if v is not OMIT}
+        if body is None:
+            body = encode_json({"args": list(args), "kwargs": dict(kwargs or {})})
+        return Outgoing(
+            exchange=self.rpc_exchange,
+            routing_key=routing_key if routing_key is not None else f"{self.service}.{method}",
+            body=body,
+            properties=props,
+            headers=None if headers is OMIT else headers,
+        )
+
+    def reply(self, request_properties: dict[str, Any], result: Any = None, error: Any = None) -> Outgoing:
+        """The reply the kit's probe service sends for a request it received."""
+        props = {"content_type": JSON, "content_encoding": "utf-8", "delivery_mode": 2}
+        if request_properties.get("correlation_id") is not None:
+            props["correlation_id"] = request_properties["correlation_id"]
+        return Outgoing(
+            exchange=self.rpc_exchange,
+            routing_key=request_properties.get("reply_to") or "",
+            body=encode_json({"result": result, "error": error}),
+            properties=props,
+            headers={},
+        )
+
+    @staticmethod
+    def event(source_service: str, event_type: str, payload: Any, headers: dict | None = None,
+              body: bytes | None = None) -> Outgoing:
+        return Outgoing(
+            exchange=f"{source_service}.events",
+            routing_key=event_type,
+            body=encode_json(payload) if body is None else body,
+            properties={"content_type": JSON, "content_encoding": "utf-8", "delivery_mode": 2},
+            headers=headers or {},
+        )

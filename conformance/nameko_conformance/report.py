@@ -1,0 +1,108 @@
+"""Renders the per-requirement JSON report and the Markdown coverage matrix."""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from nameko_conformance.uri import mask
+from nameko_conformance.verdicts import gate, requirement_verdicts
+
+DOCUMENT_KEY = pytest.StashKey[dict]()
+KIT_VERSION = "0.1.0"
+ORDER = ["fail", "stale baseline", "kit error", "non-strict", "known deviation", "informational", "inconclusive",
+         "capability absent", "pass", "not covered: needs client driver", "untestable black-box", "not run"]
+
+
+def build(kit: Any) -> dict:
+    verdicts = requirement_verdicts(kit.registry, kit.results, kit.strict, kit.baseline)
+    state = kit.session_state
+    counts = Counter(v["verdict"] for v in verdicts.values())
+    must_total = sum(1 for v in verdicts.values() if v["level"].startswith("MUST"))
+    must_pass = sum(1 for v in verdicts.values() if v["level"].startswith("MUST") and v["verdict"] == "pass")
+    kit_errors = [r.nodeid for r in kit.results if r.outcome == "kit-error"]
+    return {
+        "kit": {"name": "nameko-conformance", "version": KIT_VERSION, "python": platform.python_version()},
+        "spec": {"registry": kit.registry.source,
+                 "version": getattr(kit.registry, "version", None)},
+        "target": {
+            "uri": mask(state.target.uri) if state else (mask(kit.target_uri) if kit.target_uri else None),
+            "command": kit.target_cmd or (state.command if state else None),
+            "service": state.target.service if state else None,
+            "capabilities": sorted(state.target.capabilities) if state else None,
+        },
+        "broker": {
+            "provider": state.broker.provider if state else None,
+            "version": state.broker.version if state else None,
+            "uri": mask(state.broker.uri) if state else None,
+            "observer": state.observer if state else None,
+        },
+        "options": {"strict": kit.strict, "req": kit.req_globs, "baseline": kit.baseline.path},
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(kit.started)),
+        "duration_s": round(time.time() - kit.started, 2),
+        "summary": {"gate": gate(verdicts) and not kit_errors, "counts": dict(counts), "must_total": must_total,
+                    "must_pass": must_pass, "kit_errors": kit_errors,
+                    "tests": dict(Counter(r.outcome for r in kit.results))},
+        "requirements": verdicts,
+        "tests": [{"nodeid": r.nodeid, "requirements": list(r.requirements), "outcome": r.outcome,
+                   "failing": list(r.failing), "message": r.message, "reproduce": r.reproduce,
+                   "duration_s": round(r.duration, 3),
+                   "trace": r.trace if r.outcome in ("failed", "inconclusive") else []}
+                  for r in kit.results],
+    }
+
+
+def summary_lines(document: dict) -> list[str]:
+    summary = document["summary"]
+    counts = summary["counts"]
+    lines = [f"MUST requirements passed: {summary['must_pass']}/{summary['must_total']}",
+             "verdicts: " + ", ".join(f"{k}={counts[k]}" for k in ORDER if k in counts)]
+    for req_id, entry in document["requirements"].items():
+        if entry["verdict"] in ("fail", "stale baseline", "non-strict", "known deviation", "kit error"):
+            detail = entry["evidence"][0]["message"] if entry.get("evidence") and "message" in entry["evidence"][0] \
+                else entry.get("baseline_reason", "")
+            lines.append(f"  {entry['verdict']:<16} {req_id:<13} {entry['level']:<10} {detail[:110]}")
+    lines.append("gate: " + ("PASS" if summary["gate"] else "FAIL"))
+    return lines
+
+
+def markdown(document: dict) -> str:
+    summary = document["summary"]
+    out = ["# nameko conformance report", "",
+           f"- target: `{document['target']['uri']}`" + (f" (command `{document['target']['command']}`)"
+                                                          if document["target"]["command"] else ""),
+           f"- broker: {document['broker']['provider']} RabbitMQ {document['broker']['version']}, "
+           f"observer {document['broker']['observer']}",
+           f"- kit {document['kit']['version']}, spec registry `{document['spec']['registry']}`",
+           f"- gate: **{'PASS' if summary['gate'] else 'FAIL'}** — MUST passed {summary['must_pass']}/"
+           f"{summary['must_total']}; {document['duration_s']} s", "",
+           "| verdict | count |", "|---|---|"]
+    out += [f"| {k} | {summary['counts'][k]} |" for k in ORDER if k in summary["counts"]]
+    out += ["", "## Requirement coverage", "", "| requirement | level | role | verdict | tests | note |",
+            "|---|---|---|---|---|---|"]
+    for req_id, entry in document["requirements"].items():
+        note = entry.get("reason") or entry.get("baseline_reason") or ""
+        if entry["evidence"] and "message" in entry["evidence"][0]:
+            note = entry["evidence"][0]["message"]
+        tests = len(entry["tests"])
+        out.append(f"| {req_id} | {entry['level']} | {entry['role']} | {entry['verdict']} | {tests} | "
+                   f"{note.replace('|', '/')[:160]} |")
+    failures = [t for t in document["tests"] if t["outcome"] == "failed"]
+    if failures:
+        out += ["", "## Failures", ""]
+        for test in failures:
+            out += [f"### `{test['nodeid']}`", "", f"{test['message']}", "", f"Reproduce: `{test['reproduce']}`", "",
+                    "```"] + [json.dumps(m, ensure_ascii=False)[:400] for m in test["trace"][-20:]] + ["```", ""]
+    return "\n".join(out) + "\n"
+
+
+def write(document: dict, directory: Path) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "report.json").write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    (directory / "report.md").write_text(markdown(document), "utf-8")

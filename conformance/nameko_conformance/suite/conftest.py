@@ -1,0 +1,65 @@
+"""Fixtures of the conformance suite: the session (broker, target, probe service) and per-test peers."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import pytest
+
+from nameko_conformance.amqp import KitPeer
+from nameko_conformance.plugin import KIT_KEY, TRACE_KEY
+from nameko_conformance.session import KitSession
+from nameko_conformance.trace import Trace
+
+
+@pytest.fixture(scope="session")
+def conformance_session(request: pytest.FixtureRequest) -> Iterator[KitSession]:
+    kit = request.config.stash[KIT_KEY]
+    session = KitSession.start(kit)
+    kit.session_state = session
+    yield session
+    session.stop()
+
+
+@pytest.fixture(autouse=True)
+def _capability_gate(request: pytest.FixtureRequest, conformance_session: KitSession) -> None:
+    for marker in request.node.iter_markers("capability"):
+        for name in marker.args:
+            if name not in conformance_session.target.capabilities:
+                pytest.skip(f"capability absent: the target declares no '{name}'")
+
+
+@pytest.fixture
+def trace(request: pytest.FixtureRequest) -> Trace:
+    trace = Trace()
+    request.node.stash[TRACE_KEY] = trace
+    return trace
+
+
+@pytest.fixture
+def peer(conformance_session: KitSession, trace: Trace) -> Iterator[KitPeer]:
+    peer = conformance_session.peer(trace)
+    yield peer
+    peer.close()
+
+
+@pytest.fixture
+def make_peer(conformance_session: KitSession, trace: Trace) -> Iterator:
+    peers: list[KitPeer] = []
+
+    def make() -> KitPeer:
+        peers.append(conformance_session.peer(trace))
+        return peers[-1]
+    yield make
+    for p in peers:
+        p.close()
+
+
+@pytest.fixture
+def service(conformance_session: KitSession) -> str:
+    return conformance_session.target.service
+
+
+@pytest.fixture
+def probe(conformance_session: KitSession):
+    return conformance_session.probe

@@ -1,0 +1,17 @@
+"""Security considerations visible on the wire (chapter 12)."""
+
+import pytest
+
+from nameko_conformance import verify
+from nameko_conformance.suite._steps import call_error, call_ok
+
+pytestmark = pytest.mark.capability("server")
+
+
+@pytest.mark.req("SEC-1")
+def test_no_credentials_in_replies(peer, conformance_session):
+    """Replies and error objects carry no broker credentials."""
+    call_ok(peer, "context")
+    call_error(peer, peer.request("raise_error", ["KitError", "credential check"]), None)
+    call_error(peer, peer.request("echo", body=b"{broken"), None)
+    verify.verify_no_credentials(peer.received, conformance_session.target.password)

@@ -1,0 +1,215 @@
+"""Named checks on what the target sent. Each raises ``ConformanceFailure`` saying what was expected and seen."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from typing import Any, Iterable
+
+import jsonschema
+
+from nameko_conformance.data import load_schema
+from nameko_conformance.outcomes import ConformanceFailure
+from nameko_conformance.trace import Seen
+
+BUILTIN_PATHS = {
+    "MethodNotFound": "nameko.exceptions.MethodNotFound",
+    "IncorrectSignature": "nameko.exceptions.IncorrectSignature",
+    "MalformedRequest": "nameko.exceptions.MalformedRequest",
+    "UnserializableValueError": "nameko.exceptions.UnserializableValueError",
+}
+_INTERNALS = re.compile(r"Traceback \(most recent call last\)|File \"[^\"]+\", line \d+|\.py\b|/site-packages/")
+_CREDENTIAL_URI = re.compile(rb"amqps?://[^:/@\s\"]+:[^@\s\"]+@")
+
+
+def fail(message: str, requirements: Iterable[str] | str | None = None) -> None:
+    raise ConformanceFailure(message, tuple([requirements] if isinstance(requirements, str) else requirements or ()))
+
+
+def decode_json_body(message: Seen, requirement: str | tuple[str, ...] = ("SER-1",)) -> Any:
+    try:
+        return json.loads(message.body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        fail(f"expected a UTF-8 JSON body, saw {message.body[:80]!r} ({exc})", requirement)
+
+
+def _strict_pairs(pairs: list[tuple[str, Any]]) -> dict:
+    keys = [k for k, _ in pairs]
+    duplicates = {k for k in keys if keys.count(k) > 1}
+    if duplicates:
+        raise ValueError(f"duplicate member names {sorted(duplicates)}")
+    return dict(pairs)
+
+
+def verify_json_text(message: Seen) -> Any:
+    """Body is an RFC 8259 JSON text in UTF-8: no NaN/Infinity, no duplicate names, no lone surrogates."""
+    try:
+        text = message.body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        fail(f"expected a UTF-8 body, saw invalid UTF-8 ({exc})", "SER-1")
+
+    def reject_constant(name: str) -> Any:
+        fail(f"expected RFC 8259 JSON, saw the non-standard constant {name}", "SER-3")
+
+    try:
+        value = json.loads(text, object_pairs_hook=_strict_pairs, parse_constant=reject_constant)
+    except ConformanceFailure:
+        raise
+    except ValueError as exc:
+        requirement = "SER-7" if "duplicate" in str(exc) else "SER-1"
+        fail(f"expected a JSON text, saw {text[:120]!r} ({exc})", requirement)
+    if re.search(r"\\ud[89ab][0-9a-f]{2}(?!\\ud[c-f])|(?<!\\ud[89ab][0-9a-f]{2})\\ud[c-f][0-9a-f]{2}", text, re.I):
+        fail(f"expected no lone surrogate escapes, saw {text[:120]!r}", "SER-7")
+    _verify_no_tagged_objects(value)
+    return value
+
+
+def _verify_no_tagged_objects(value: Any) -> None:
+    if isinstance(value, dict):
+        if set(value) == {"__type__", "__value__"}:
+            fail(f"expected no object with only __type__ and __value__, saw {value!r}", "SER-8")
+        for item in value.values():
+            _verify_no_tagged_objects(item)
+    elif isinstance(value, list):
+        for item in value:
+            _verify_no_tagged_objects(item)
+
+
+def verify_routed_to_reply_key(reply: Seen, reply_key: str, rpc_exchange: str) -> None:
+    if reply.via == "default-exchange catcher" or reply.exchange != rpc_exchange:
+        fail(
+            f"expected reply published to exchange {rpc_exchange!r} with key {reply_key!r}, saw exchange "
+            f"{reply.exchange or '(default)'!r} key {reply.routing_key!r}",
+            "RPC-REPLY-1",
+        )
+    if reply.routing_key != reply_key:
+        fail(f"expected reply routed with key {reply_key!r}, saw {reply.routing_key!r}", "RPC-REPLY-1")
+
+
+def verify_correlation(reply: Seen, request_correlation_id: str | None) -> None:
+    seen = reply.properties.get("correlation_id")
+    if request_correlation_id is None and seen is not None:
+        fail(f"expected a reply without correlation_id (the request had none), saw {seen!r}", ("RPC-REPLY-2", "MAL-8"))
+    if request_correlation_id is not None and seen != request_correlation_id:
+        fail(f"expected reply correlation_id {request_correlation_id!r}, saw {seen!r}", "RPC-REPLY-2")
+
+
+def verify_reply_properties(reply: Seen, request_content_type: str = "application/json") -> None:
+    content_type = reply.properties.get("content_type")
+    if content_type != request_content_type:
+        fail(f"expected reply content_type {request_content_type!r}, saw {content_type!r}", "RPC-REPLY-6")
+
+
+def verify_reply_encoding_and_persistence(reply: Seen) -> None:
+    encoding, mode = reply.properties.get("content_encoding"), reply.properties.get("delivery_mode")
+    if encoding != "utf-8" or mode != 2:
+        fail(f"expected reply content_encoding 'utf-8' and delivery_mode 2, saw {encoding!r} and {mode!r}",
+             "RPC-REPLY-7")
+
+
+def verify_reply_envelope(reply: Seen) -> dict:
+    body = verify_json_text(reply)
+    if not isinstance(body, dict) or set(body) != {"result", "error"}:
+        shown = sorted(body) if isinstance(body, dict) else type(body).__name__
+        fail(f"expected a reply object with exactly the members result and error, saw {shown}", "RPC-REPLY-3")
+    schema = load_schema("rpc-reply.schema.json")
+    if schema:
+        try:
+            jsonschema.validate(body, schema)
+        except jsonschema.ValidationError as exc:
+            fail(f"expected a reply valid against schemas/rpc-reply.schema.json, saw: {exc.message}", "RPC-REPLY-3")
+    return body
+
+
+def verify_success(reply: Seen, expected_result: Any = ..., ) -> Any:
+    body = verify_reply_envelope(reply)
+    if body["error"] is not None:
+        fail(f"expected a success reply (error null), saw error {body['error']!r}", "RPC-REPLY-4")
+    if expected_result is not ... and body["result"] != expected_result:
+        fail(f"expected result {expected_result!r}, saw {body['result']!r}", "RPC-REPLY-4")
+    return body["result"]
+
+
+def verify_error_object(error: Any) -> dict:
+    if not isinstance(error, dict):
+        fail(f"expected an error object, saw {error!r}", "RPC-REPLY-5")
+    missing = {"exc_type", "exc_path", "exc_args", "value"} - set(error)
+    if missing:
+        fail(f"expected error members exc_type, exc_path, exc_args, value; missing {sorted(missing)} in {error!r}",
+             "RPC-ERR-1")
+    exc_type, exc_path = error["exc_type"], error["exc_path"]
+    if not isinstance(exc_type, str) or not exc_type or "." in exc_type:
+        fail(f"expected exc_type a non-empty name without module prefix, saw {exc_type!r}", "RPC-ERR-2")
+    if not isinstance(exc_path, str) or exc_path.split(".")[-1] != exc_type:
+        fail(f"expected exc_path a dotted string ending in {exc_type!r}, saw {exc_path!r}", "RPC-ERR-3")
+    if not isinstance(error["exc_args"], list) or not isinstance(error["value"], str):
+        fail(f"expected exc_args an array and value a string, saw {error['exc_args']!r} and {error['value']!r}",
+             "RPC-ERR-4")
+    schema = load_schema("error.schema.json")
+    if schema:
+        try:
+            jsonschema.validate(error, schema)
+        except jsonschema.ValidationError as exc:
+            fail(f"expected an error object valid against schemas/error.schema.json, saw: {exc.message}", "RPC-ERR-1")
+    return error
+
+
+def verify_error_reply(reply: Seen, exc_type: str | None = None, requirement: str | tuple = ()) -> dict:
+    """Failure reply (result null, a well-formed error), optionally of the given type (its exc_path for built-ins)."""
+    body = verify_reply_envelope(reply)
+    if body["error"] is None:
+        fail(f"expected an error reply{f' {exc_type}' if exc_type else ''}, saw result {body['result']!r}",
+             requirement or "RPC-REPLY-5")
+    if body["result"] is not None:
+        fail(f"expected result null on an error reply, saw {body['result']!r}", "RPC-REPLY-5")
+    error = verify_error_object(body["error"])
+    if exc_type is not None:
+        expected_path = BUILTIN_PATHS.get(exc_type)
+        if error["exc_type"] != exc_type or (expected_path and error["exc_path"] != expected_path):
+            fail(f"expected error {exc_type} ({expected_path or 'any path'}), saw {error['exc_type']} "
+                 f"({error['exc_path']})", requirement)
+    return error
+
+
+def verify_error_args_are_strings(error: dict) -> None:
+    if not all(isinstance(a, str) for a in error["exc_args"]):
+        fail(f"expected string elements in exc_args, saw {error['exc_args']!r}", "RPC-ERR-5")
+
+
+def verify_no_internals(error: dict) -> None:
+    text = json.dumps(error)
+    found = _INTERNALS.search(text)
+    if found:
+        fail(f"expected no stack traces or file paths in the error object, saw {found.group(0)!r} in {text[:200]}",
+             "RPC-ERR-13")
+
+
+def verify_no_credentials(messages: Iterable[Seen], password: str | None) -> None:
+    for message in messages:
+        if message.direction == "sent":
+            continue
+        blob = message.body + json.dumps(message.headers or {}, default=str).encode()
+        if _CREDENTIAL_URI.search(blob) or (password and len(password) >= 6 and password.encode() in blob):
+            fail(f"expected no credentials in messages, saw one in {message.summary()[:200]}", "SEC-1")
+
+
+def verify_no_context_headers(reply: Seen) -> None:
+    leaked = sorted(k for k in (reply.headers or {}) if k.startswith("nameko."))
+    if leaked:
+        fail(f"expected no context headers on the reply, saw {leaked}", "RPC-REPLY-13")
+
+
+def verify_call_id_stack(stack: Any, requirement: str | tuple = "CTX-2") -> list[str]:
+    if not isinstance(stack, list) or not all(isinstance(entry, str) for entry in stack):
+        fail(f"expected nameko.call_id_stack as an array of strings, saw {stack!r} ({type(stack).__name__})",
+             requirement)
+    return stack
+
+
+def is_uuid4(text: Any) -> bool:
+    try:
+        parsed = uuid.UUID(str(text))
+    except ValueError:
+        return False
+    return parsed.version == 4 and str(parsed) == text
