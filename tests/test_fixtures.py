@@ -20,7 +20,6 @@ from conftest import FIXTURES_DIR
 WIRE_SCHEMA = "wire-message.schema.json"
 FIXTURE_SCHEMA = "fixture-file.schema.json"
 FORBIDDEN_DESCRIPTION_WORDS = re.compile(r"\bshould\b|\btests? that\b", re.IGNORECASE)
-MAX_DESCRIPTION_LENGTH = 150
 
 
 # --- byte-level faults: the short, explicit list of what JSON Schema cannot see --------------------------------------
@@ -175,9 +174,7 @@ def _strictly_equal(left, right) -> bool:
 
 
 def description_problems(where: str, description: str) -> list[str]:
-    problems = []
-    if len(description) > MAX_DESCRIPTION_LENGTH:
-        problems.append(f"{where}: description is {len(description)} characters, more than {MAX_DESCRIPTION_LENGTH}")
+    problems = []  # the length limit (150) is the fixture-file schema's
     if FORBIDDEN_DESCRIPTION_WORDS.search(description):
         problems.append(f"{where}: description says 'should' or 'test that'; state the behaviour: {description!r}")
     return problems
@@ -247,12 +244,14 @@ def conformance_problems(case: dict, wire_validator: Draft7Validator) -> list[st
     problems = []
     for message in messages:
         problems += message_encoding_problems(message)
-    checked = messages if case["valid"] else messages[1:]
-    for message in checked:
+    # Later messages of an invalid case may carry the first one's fault onwards (an echo does), but no other.
+    tolerated = set() if case["valid"] else set(case["violates"])
+    for message in messages if case["valid"] else messages[1:]:
         reasons = schema_failure_reasons(wire_validator, message)
         faults = code_faults(message)
-        for detail in [text for texts in reasons.values() for text in texts] + list(faults.values()):
-            problems.append(f"{_describe(message)} does not conform: {detail}")
+        details = [text for rid, texts in reasons.items() if rid not in tolerated for text in texts]
+        details += [text for rid, text in faults.items() if rid not in tolerated]
+        problems += [f"{_describe(message)} does not conform: {detail}" for detail in details]
     if not case["valid"]:
         first = messages[0]
         reasons = schema_failure_reasons(wire_validator, first)
@@ -332,3 +331,125 @@ def test_case_conforms_as_stated(path, index, case_validator, wire_validator):
     assert not shape_errors, "the case does not have the fixture format: " + "; ".join(shape_errors)
     problems = conformance_problems(case, wire_validator)
     assert not problems, "\n".join(problems)
+
+
+# --- the checks can fail: deliberately broken in-memory fixtures ---------------------------------------------------
+
+
+def _good_request() -> dict:
+    return {
+        "role": "request", "exchange": "nameko-rpc", "routing_key": "greeting_service.hello",
+        "properties": {"content_type": "application/json", "reply_to": "r1", "correlation_id": "c1"},
+        "body_text": '{"args": ["world"], "kwargs": {}}', "body": {"args": ["world"], "kwargs": {}},
+    }
+
+
+def _good_case(**overrides) -> dict:
+    case = {"id": "plain-call", "description": "A client calls a method", "valid": True, "messages": [_good_request()]}
+    case.update(overrides)
+    return case
+
+
+def _file(*cases) -> dict:
+    return {"description": "Hand-made cases", "source": {"kind": "hand-written"}, "cases": list(cases) or [_good_case()]}
+
+
+def _without_property(message: dict, name: str) -> dict:
+    return {**message, "properties": {k: v for k, v in message["properties"].items() if k != name}}
+
+
+def test_good_in_memory_fixture_has_no_problems(fixture_validator, wire_validator, requirement_ids):
+    """The baseline for the broken variants below passes every check."""
+    assert file_problems(_file(), fixture_validator, requirement_ids) == []
+    assert conformance_problems(_good_case(), wire_validator) == []
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        pytest.param(_file(_good_case(), _good_case(description="Another")), "case ids repeat", id="repeated-id"),
+        pytest.param(_file(_good_case(), _good_case(id="other")), "case descriptions repeat", id="repeated-description"),
+        pytest.param(_file(_good_case(description="The server should reply")), "'should'", id="should"),
+        pytest.param(_file(_good_case(description="Test that the server replies")), "'should' or 'test that'", id="test-that"),
+        pytest.param(_file(_good_case(description="x" * 151)), "is too long", id="too-long"),
+        pytest.param(_file(_good_case(requirements=["RPC-REQ-999"])), "RPC-REQ-999", id="unknown-id"),
+        pytest.param(_file(_good_case(valid=False)), "'violates' is a required property", id="invalid-without-violates"),
+        pytest.param({"description": "No cases", "source": {"kind": "hand-written"}}, "'cases' is a required", id="no-cases"),
+    ],
+)
+def test_file_check_catches(data, expected, fixture_validator, requirement_ids):
+    """The file-level check reports each kind of broken file."""
+    problems = file_problems(data, fixture_validator, requirement_ids)
+    assert any(expected in problem for problem in problems), problems
+
+
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [
+        pytest.param(_good_case(messages=[{**_good_request(), "body": {"args": ["earth"], "kwargs": {}}}]),
+                     "body differs from the parsed bytes", id="body-differs"),
+        pytest.param(_good_case(messages=[{**_good_request(), "body": {"args": [1.0], "kwargs": {}},
+                                           "body_text": '{"args": [1], "kwargs": {}}'}]),
+                     "body differs from the parsed bytes", id="int-versus-float"),
+        pytest.param(_good_case(messages=[{**_good_request(), "body_text": '{"args": [}'}]),
+                     "body is present although the bytes are not strict JSON", id="body-without-json"),
+        pytest.param(_good_case(messages=[{k: v for k, v in _good_request().items() if k != "body"}]),
+                     "the bytes are JSON but body is missing", id="body-missing"),
+        pytest.param(_good_case(messages=[{**{k: v for k, v in _good_request().items() if k != "body_text"},
+                                           "body_base64": "eyJhcmdzIjogW10sICJrd2FyZ3MiOiB7fX0="}]),
+                     "body_base64 holds UTF-8 bytes", id="needless-base64"),
+        pytest.param(_good_case(messages=[_without_property(_good_request(), "reply_to")]),
+                     "'reply_to' is a required property", id="valid-case-breaks-a-rule"),
+        pytest.param(_good_case(valid=False, violates=["RPC-REQ-3"]),
+                     "marked invalid but conforms", id="invalid-case-conforms"),
+        pytest.param(_good_case(valid=False, violates=["RPC-REQ-4"], messages=[_without_property(_good_request(), "reply_to")]),
+                     "not for ['RPC-REQ-4']; it fails for RPC-REQ-3", id="invalid-for-another-reason"),
+        pytest.param(_good_case(valid=False, violates=["SER-1"],
+                                messages=[{**{k: v for k, v in _good_request().items() if k != "body"},
+                                           "body_text": '{"args": [], "args": [1], "kwargs": {}}'}]),
+                     "not for ['SER-1']; it fails for (unannotated)", id="duplicate-names-are-not-ser-1"),
+    ],
+)
+def test_case_check_catches(case, expected, wire_validator):
+    """The case-level check reports each kind of broken case."""
+    problems = conformance_problems(case, wire_validator)
+    assert any(expected in problem for problem in problems), problems
+
+
+@pytest.mark.parametrize(
+    ("data", "faults"),
+    [
+        (b'{"args": [], "kwargs": {}}', set()),
+        (b'{"args": ["\\ud83d\\ude00"], "kwargs": {}}', set()),
+        (b'{"args": [18446744073709551617], "kwargs": {}}', set()),
+        (b'{"args": ["w\xf6rld"], "kwargs": {}}', {"SER-1"}),
+        (b'{"args": [Infinity], "kwargs": {}}', {"SER-1", "SER-3"}),
+        (b'{"args": [-Infinity], "kwargs": {}}', {"SER-1", "SER-3"}),
+        (b'{"args": [], "kwargs": {"a": 1, "a": 2}}', {"SER-7"}),
+        (b'{"args": ["\\udc00"], "kwargs": {}}', {"SER-7"}),
+        (b'{"args": [], "kwargs": {"\\ud800": 1}}', {"SER-7"}),
+        (b'\xef\xbb\xbf{"args": [], "kwargs": {}}', {"SER-1"}),
+        (b'{"args": [], "kwargs": {}} trailing', {"SER-1"}),
+    ],
+    ids=["plain", "surrogate-pair", "big-int", "latin-1", "infinity", "minus-infinity", "duplicate-name",
+         "lone-low-surrogate", "lone-surrogate-in-name", "byte-order-mark", "trailing-garbage"],
+)
+def test_strict_decode_keys_faults_by_requirement(data, faults):
+    """The byte-level check finds exactly the faults JSON Schema cannot see, keyed by requirement ID."""
+    assert set(strict_decode(data)[1]) == faults
+
+
+def test_exc_path_must_end_in_exc_type():
+    """A reply whose exc_path ends in another type than exc_type is an RPC-ERR-3 fault found in code."""
+    error = {"exc_type": "ValueError", "exc_path": "builtins.ValueError", "exc_args": [], "value": ""}
+    reply = {"role": "reply", "body": {"result": None, "error": error}}
+    assert error_object_faults(reply) == {}
+    reply["body"]["error"] = {**error, "exc_path": "builtins.KeyError"}
+    assert set(error_object_faults(reply)) == {"RPC-ERR-3"}
+
+
+def test_nearest_requirement_wins(wire_validator):
+    """An error inside an annotated subschema is attributed to the innermost annotation, across ``$ref``s."""
+    reply = {"role": "reply", "exchange": "nameko-rpc", "routing_key": "r1", "properties": {"content_type": "application/json"},
+             "body_text": "{}", "body": {"result": None, "error": {"exc_type": "X", "exc_path": "a.X", "exc_args": [], "value": 1}}}
+    assert set(schema_failure_reasons(wire_validator, reply)) == {"RPC-REPLY-4", "RPC-REPLY-5", "RPC-ERR-4"}
