@@ -7,6 +7,7 @@ JSON Schema cannot express) is keyed by such an ID.
 
 import base64
 import binascii
+import functools
 import json
 import re
 from collections import Counter
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft7Validator
 
-from conftest import FIXTURES_DIR
+from conftest import FIXTURES_DIR, build_registry, load_schemas
 
 WIRE_SCHEMA = "wire-message.schema.json"
 FIXTURE_SCHEMA = "fixture-file.schema.json"
@@ -109,6 +110,11 @@ def code_faults(message: dict) -> dict[str, str]:
 # --- schema errors, attributed to requirements ---------------------------------------------------------------------
 
 
+@functools.cache
+def _local_registry():
+    return build_registry(load_schemas())
+
+
 def _requirements_of(subschema) -> tuple[str, ...]:
     if not isinstance(subschema, dict) or "x-requirement" not in subschema:
         return ()
@@ -123,7 +129,7 @@ def nearest_requirements(validator: Draft7Validator, schema_path) -> tuple[str, 
     reference and nothing else, so the walk follows the reference before taking the next step.
     """
     node = validator.schema
-    resolver = validator._resolver  # noqa: SLF001 -- the public registry has no per-validator base URI
+    resolver = _local_registry().resolver(base_uri=node.get("$id", ""))
     nearest = _requirements_of(node)
     for step in schema_path:
         while isinstance(node, dict) and "$ref" in node:
@@ -316,7 +322,8 @@ def test_fixture_files_exist():
 @pytest.mark.parametrize("path", [pytest.param(p, id=_file_id(p)) for p in _fixture_files()])
 def test_file_is_well_formed(path, fixture_validator, requirement_ids):
     """The file is UTF-8 JSON of the fixture-file format, with unique ids and descriptions and only known IDs."""
-    data = _load(path)
+    data, faults = strict_decode(path.read_bytes())
+    assert not faults, f"the file itself is not strict JSON, which every language can read: {faults}"
     problems = file_problems(data, fixture_validator, requirement_ids)
     assert not problems, "\n".join(problems)
 
