@@ -211,6 +211,19 @@ def test_fixture_file_case(case, valid, validator_for):
     assert (not errors) is valid, errors or "accepted"
 
 
+def test_only_recorded_files_carry_observed(validator_for):
+    """``observed`` belongs to recordings; a hand-written case cannot claim what an implementation did."""
+    case = {"id": "a", "description": "d", "valid": True, "messages": [_request()],
+            "observed": {"reply": "none", "note": "dropped", "deviation": "MAL-1"}}
+    validator = validator_for("fixture-file.schema.json")
+    hand_written = {"description": "File", "source": {"kind": "hand-written"}, "cases": [case]}
+    recorded = {"description": "File", "cases": [case], "source": {
+        "kind": "recorded", "implementation": "nameko", "version": "2.14.1", "recorded_on": "2026-11-21",
+        "broker": "RabbitMQ 3.10.8", "tool": "nameko-conformance record"}}
+    assert not validator.is_valid(hand_written)
+    assert list(validator.iter_errors(recorded)) == []
+
+
 def test_recorded_source_needs_its_provenance(validator_for):
     """A recorded file names implementation, version, date, broker and tool."""
     case = {"id": "a", "description": "d", "valid": True, "messages": [_request()]}
