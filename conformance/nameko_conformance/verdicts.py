@@ -11,12 +11,14 @@ from nameko_conformance.registry import Registry
 PASS, FAIL, NON_STRICT, INFORMATIONAL = "pass", "fail", "non-strict", "informational"
 KNOWN_DEVIATION, STALE_BASELINE = "known deviation", "stale baseline"
 CAPABILITY_ABSENT, INCONCLUSIVE, KIT_ERROR = "capability absent", "inconclusive", "kit error"
-NEEDS_DRIVER, UNTESTABLE, NOT_RUN = "not covered: needs client driver", "untestable black-box", "not run"
+NEEDS_DRIVER, UNTESTABLE, NOT_RUN = "not covered: needs client driver", "untestable black-box", "not run or not reached"
 GATE_FAILING = {FAIL, STALE_BASELINE}
 
 
 @dataclass
 class TestResult:
+    __test__ = False  # not a pytest test class
+
     nodeid: str
     requirements: tuple[str, ...]
     outcome: str  # passed | failed | inconclusive | capability-absent | kit-error

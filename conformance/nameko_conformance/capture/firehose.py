@@ -119,6 +119,17 @@ class Firehose:
                 return None
             time.sleep(_POLL_INTERVAL)
 
+    def wait_for_count(self, count: int, timeout: float) -> bool:
+        """Wait up to `timeout` seconds until at least `count` publishes are waiting to be drained."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self._fetch()
+            if len(self._pending) >= count:
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(_POLL_INTERVAL)
+
     def wait_quiet(self, quiet_period: float, max_wait: float) -> None:
         """Return once no publish has arrived for `quiet_period` seconds, or after `max_wait` seconds at most."""
         deadline = time.monotonic() + max_wait

@@ -16,12 +16,12 @@ def test_rpc_exchange_is_a_durable_topic_exchange(peer):
 
 
 @pytest.mark.capability("server")
-@pytest.mark.req("TOPO-3", "TOPO-8", "TESTEE-1")
+@pytest.mark.req("TOPO-3", "TOPO-8", "TESTEE-1", "TESTEE-10")
 def test_service_queue_is_named_rpc_service_and_consumed(peer, service):
     """The service consumes from one queue named rpc-<service>."""
     result = peer.passive_queue(f"rpc-{service}")
     if not result.ok or not result.consumer_count:
-        verify.fail(f"expected queue rpc-{service} with a consumer, saw {result}", ("TOPO-3", "TESTEE-1"))
+        verify.fail(f"expected queue rpc-{service} with a consumer, saw {result}", ("TOPO-3", "TESTEE-1", "TESTEE-10"))
 
 
 @pytest.mark.capability("server")

@@ -1,0 +1,1 @@
+"""Broker-side observation: private RabbitMQ nodes, the firehose tracer, spy queues, the recorder."""

@@ -1,0 +1,135 @@
+"""``nameko-conformance``: run the suite against a target, list requirements, render reports, record traffic.
+
+Exit codes of ``run``: 0 the gate passes; 1 the target fails the gate (a MUST failure, a strict SHOULD failure,
+or a baseline entry that now passes); 2 interrupted; 3 kit fault only (no broker, harness error: nothing is
+known about the target); 4 usage error; 5 nothing selected.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+EXIT_PASS, EXIT_FAIL, EXIT_INTERRUPTED, EXIT_KIT_FAULT, EXIT_USAGE, EXIT_NOTHING = 0, 1, 2, 3, 4, 5
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nameko-conformance", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run the conformance suite (without --target: against the reference testee)")
+    run.add_argument("--target", help="amqp://user:pass@host:port/vhost?service=NAME[&rpc_exchange=X]"
+                                      "[&capabilities=a,b]: a service that is already running")
+    run.add_argument("--target-cmd", help="command that starts the service (testee launch contract)")
+    run.add_argument("--amqp-uri", help="broker to use; env NAMEKO_CONFORMANCE_AMQP_URI")
+    run.add_argument("--strict", action="store_true", help="SHOULD failures fail the run")
+    run.add_argument("--req", action="append", default=[], metavar="GLOB",
+                     help="only requirements matching GLOB (ID like 'RPC-ERR-*' or chapter like '04-errors*')")
+    run.add_argument("--capabilities", help="comma list: server, client, events-dispatch, events-handle, "
+                                            "unserializable (default: all)")
+    run.add_argument("--baseline", help="JSON file of known deviations")
+    run.add_argument("--report-dir", default="conformance-report", help="where report.json/report.md go "
+                                                                         "(default ./conformance-report)")
+    run.add_argument("--junitxml", help="also write JUnit XML there")
+    run.add_argument("--observer", choices=("auto", "firehose", "spy"), default="auto")
+    run.add_argument("--broker", choices=("auto", "private"), default="auto",
+                     help="private: start a private RabbitMQ node and observe with the firehose")
+    run.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
+    sub.add_parser("list", help="list requirements, their levels and the tests that cite them")
+    rep = sub.add_parser("report", help="render report.md (and the summary) from a report.json")
+    rep.add_argument("json_report")
+    rep.add_argument("--output", help="write Markdown there (default: stdout)")
+    rec = sub.add_parser("record", help="record real traffic into fixture files (capture.recorder)", add_help=False)
+    rec.add_argument("recorder_args", nargs=argparse.REMAINDER)
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    import pytest
+
+    report_dir = Path(args.report_dir)
+    argv = ["-p", "no:cacheprovider", "-q", "--pyargs", "nameko_conformance.suite", "--report-dir", str(report_dir)]
+    for option in ("target", "target_cmd", "capabilities", "baseline", "junitxml", "observer", "broker"):
+        value = getattr(args, option)
+        if value:
+            argv += [f"--{option.replace('_', '-')}", value]
+    if args.amqp_uri:
+        argv += ["--conformance-amqp-uri", args.amqp_uri]
+    if args.strict:
+        argv.append("--conformance-strict")
+    for glob in args.req:
+        argv += ["--req", glob]
+    argv += args.pytest_args
+    code = pytest.main(argv)
+    if code == pytest.ExitCode.INTERRUPTED:
+        return EXIT_INTERRUPTED
+    if code == pytest.ExitCode.USAGE_ERROR:
+        return EXIT_USAGE
+    if code == pytest.ExitCode.NO_TESTS_COLLECTED:
+        return EXIT_NOTHING
+    report = report_dir / "report.json"
+    if not report.is_file():
+        return EXIT_KIT_FAULT if code else EXIT_PASS
+    summary = json.loads(report.read_text("utf-8"))["summary"]
+    target_failed = any(v in summary["counts"] for v in ("fail", "stale baseline"))
+    if target_failed:
+        return EXIT_FAIL
+    if summary["kit_errors"]:
+        return EXIT_KIT_FAULT
+    return EXIT_PASS if code == 0 else EXIT_FAIL
+
+
+def _list() -> int:
+    import ast
+
+    from nameko_conformance.registry import load_registry
+
+    registry = load_registry()
+    cited: dict[str, list[str]] = {}
+    for module in sorted((Path(__file__).parent / "suite").glob("test_*.py")):
+        tree = ast.parse(module.read_text("utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
+                for deco in node.decorator_list:
+                    if isinstance(deco, ast.Call) and getattr(deco.func, "attr", "") == "req":
+                        for arg in deco.args:
+                            cited.setdefault(arg.value, []).append(f"{module.stem}::{node.name}")
+    for req in registry.requirements.values():
+        status = ", ".join(cited.get(req.id, [])) or (
+            f"untestable: {req.untestable_reason}" if not req.testable else
+            f"needs client driver: {req.needs_client_driver}" if req.needs_client_driver else "NOT COVERED")
+        print(f"{req.id:<13} {req.level:<11} {req.role:<10} {status}")
+    return EXIT_PASS
+
+
+def _report(args: argparse.Namespace) -> int:
+    from nameko_conformance.report import markdown, summary_lines
+
+    document = json.loads(Path(args.json_report).read_text("utf-8"))
+    text = markdown(document)
+    if args.output:
+        Path(args.output).write_text(text, "utf-8")
+        print("\n".join(summary_lines(document)))
+    else:
+        print(text)
+    return EXIT_PASS if document["summary"]["gate"] else EXIT_FAIL
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["record"]:
+        from nameko_conformance.capture import recorder
+        return recorder.main(argv[1:]) or 0
+    args = _parser().parse_args(argv)
+    if args.command == "run":
+        return _run(args)
+    if args.command == "list":
+        return _list()
+    return _report(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
