@@ -162,7 +162,7 @@ class ClusterClient:
             return
         try:
             self._caller.delete_reply_queue()
-        except TransportError as exc:
+        except (TransportError, TimeoutError) as exc:
             log.warning("reply queue not deleted: %s", exc)
         self._transport.close()
         self._transport = None

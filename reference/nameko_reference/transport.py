@@ -131,6 +131,8 @@ class Transport:
     def call_soon(self, function, *args):
         if self.on_io_thread():
             function(*args)
+        elif self._thread is None or not self._thread.is_alive():
+            raise TransportError("the connection is closed")
         else:
             self._connection.ioloop.add_callback_threadsafe(lambda: function(*args))
 
