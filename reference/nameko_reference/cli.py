@@ -47,7 +47,7 @@ def main(argv=None):
     parser.add_argument("--amqp-uri", default=os.environ.get("AMQP_URI", DEFAULT_URI),
                         help="broker URI (default: $AMQP_URI or %(default)s)")
     parser.add_argument("--rpc-exchange", default=names.DEFAULT_RPC_EXCHANGE, help="default: %(default)s")
-    parser.add_argument("--log-level", default="WARNING", help="default: %(default)s")
+    parser.add_argument("--log-level", default="WARNING", help="logging level, e.g. INFO (default: %(default)s)")
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="run services until SIGINT/SIGTERM")

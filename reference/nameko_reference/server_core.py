@@ -17,7 +17,7 @@ from .errors import (IncorrectSignature, MalformedRequest, MethodNotFound, Unser
                      error_object)
 
 # SEC-5 bounds what a server parses; MAL-12 requires at least 1 MiB to be served.
-MAX_REQUEST_BYTES = 16 * 1024 * 1024
+MAX_REQUEST_BYTES = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True)
