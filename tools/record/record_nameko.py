@@ -191,15 +191,22 @@ def mark_mandatory(case) -> None:
 
 # -- the scenarios ----------------------------------------------------------------------------------------------
 
-def record_rpc(rec: Recording, client: NamekoClient, raw: RawClient) -> None:
-    call = lambda method, *args, service="greeting_service", **kwargs: client.send(  # noqa: E731
+def call_action(client: NamekoClient):
+    return lambda method, *args, service="greeting_service", **kwargs: client.send(
         action="call", service=service, method=method, args=list(args), kwargs=kwargs)
 
+
+def record_plain_call(rec: Recording, client: NamekoClient) -> None:
     with rec.case("plain-call", "A standalone proxy calls hello with one positional argument and gets the result",
                   ["RPC-REQ-1", "RPC-REQ-2", "RPC-REQ-3", "RPC-REQ-4", "RPC-REQ-5", "RPC-REQ-6", "RPC-REQ-7",
                    "RPC-REPLY-1", "RPC-REPLY-2", "RPC-REPLY-3", "RPC-REPLY-4", "RPC-REPLY-6", "RPC-REPLY-7"],
                   outcome={"reply": "success"}, min_messages=2):
-        expect(call("hello", "world"), result="Hello, world!")
+        expect(call_action(client)("hello", "world"), result="Hello, world!")
+
+
+def record_rpc(rec: Recording, client: NamekoClient, raw: RawClient) -> None:
+    call = call_action(client)
+    record_plain_call(rec, client)
 
     with rec.case("kwargs-only", "A proxy calls hello with a keyword argument only; args is an empty array",
                   ["RPC-REQ-5", "RPC-REQ-12", "RPC-REPLY-4"], outcome={"reply": "success"}, min_messages=2):
@@ -415,8 +422,7 @@ def provenance_comment(venv: Path) -> str:
             f"firehose of a private node; {versions.strip()} on {platform.system()} {platform.machine()}.")
 
 
-def record_version(version: str, out_dir: Path) -> list[Path]:
-    venv = VENVS[version]
+def record_version(version: str, out_dir: Path, venv: Path, *, plain_call_only: bool = False) -> list[Path]:
     with tempfile.TemporaryDirectory(prefix="nameko-record-") as workdir, \
             PrivateNode(name_prefix="nameko-record") as node, Recording(node, max_settle=5.0) as rec:
         print(f"[{version}] private node {node.nodename}, RabbitMQ {node.version}, "
@@ -437,6 +443,10 @@ def record_version(version: str, out_dir: Path) -> list[Path]:
                 if client.hello.get("nameko") != version:
                     raise RuntimeError(f"{venv} runs nameko {client.hello.get('nameko')}, not {version}")
                 documents = {}
+                if plain_call_only:
+                    record_plain_call(rec, client)
+                    documents["rpc"] = (f"A plain call recorded afresh from nameko {version}", rec.cases)
+                    return write_documents(documents, version, node, venv, out_dir)
                 record_rpc(rec, client, raw)
                 documents["rpc"] = (f"Calls, replies and built-in errors recorded from nameko {version}", rec.cases)
                 rec.cases = []
@@ -456,17 +466,21 @@ def record_version(version: str, out_dir: Path) -> list[Path]:
                 raw.close()
             for services in started:
                 services.stop()
-        source = recorded_source("nameko", version, node.version, comment=provenance_comment(venv))
-        written = []
-        for topic, (description, cases) in documents.items():
-            path = out_dir / f"nameko-{version}-{topic}.json"
-            write_fixture(path, fixture_document(description, source, cases))
-            written.append(path)
-            print(f"[{version}] {len(cases)} cases -> {path}", file=sys.stderr)
         if rec.unassigned:
             print(f"[{version}] {len(rec.unassigned)} publishes outside any case: "
                   + "; ".join(m.summary() for m in rec.unassigned), file=sys.stderr)
-        return written
+        return write_documents(documents, version, node, venv, out_dir)
+
+
+def write_documents(documents: dict, version: str, node, venv: Path, out_dir: Path) -> list[Path]:
+    source = recorded_source("nameko", version, node.version, comment=provenance_comment(venv))
+    written = []
+    for topic, (description, cases) in documents.items():
+        path = out_dir / f"nameko-{version}-{topic}.json"
+        write_fixture(path, fixture_document(description, source, cases))
+        written.append(path)
+        print(f"[{version}] {len(cases)} cases -> {path}", file=sys.stderr)
+    return written
 
 
 def main(argv=None) -> int:
@@ -474,12 +488,18 @@ def main(argv=None) -> int:
     parser.add_argument("--version", choices=sorted(VENVS), action="append",
                         help="nameko version to record (default: all)")
     parser.add_argument("--out-dir", type=Path, default=ROOT / "fixtures" / "recorded")
+    parser.add_argument("--venv", type=Path, default=None,
+                        help="virtualenv holding that nameko (default: .venvs/nameko2 or .venvs/nameko3)")
+    parser.add_argument("--plain-call-only", action="store_true",
+                        help="record only the plain-call case into nameko-<version>-rpc.json (for freshness checks)")
     args = parser.parse_args(argv)
+    if args.venv and len(args.version or []) != 1:
+        parser.error("--venv goes with exactly one --version")
     if not PrivateNode.available():
         print("record_nameko: no rabbitmq-server for a private node", file=sys.stderr)
         return 2
     for version in args.version or sorted(VENVS):
-        record_version(version, args.out_dir)
+        record_version(version, args.out_dir, args.venv or VENVS[version], plain_call_only=args.plain_call_only)
     return 0
 
 
