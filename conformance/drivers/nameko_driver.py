@@ -27,6 +27,10 @@ class Nameko2Client:
         # 2.x waits with a socket timeout on the reply connection (any inbound frame restarts it).
         self._standalone._reply_listener.queue_consumer.timeout = seconds
 
+    @property
+    def reply_queue(self):
+        return self._standalone._reply_listener.queue.name
+
     def stop(self):
         self._standalone.stop()
 
@@ -44,8 +48,23 @@ class Nameko3Client:
         # 3.x polls in whole seconds (kombu's safety interval); None or 0 waits for ever.
         self._standalone.reply_listener.timeout = seconds
 
+    @property
+    def reply_queue(self):
+        return self._standalone.reply_listener.queue.name
+
     def stop(self):
         self._standalone.stop()
+
+
+def delete_queues(uri, names):
+    """nameko's reply queues outlive the client by 5 minutes (x-expires); the driver removes its own at once."""
+    from kombu import Connection
+
+    with Connection(uri) as connection:
+        channel = connection.channel()
+        for name in names:
+            channel.queue_delete(queue=name)
+        channel.close()
 
 
 def outcome_for(exc):
@@ -102,6 +121,10 @@ def run(job):
                 client.stop()
             except Exception as exc:  # noqa: BLE001 - a broken reply connection must not hide the outcomes
                 print(f"stopping the client failed: {exc!r}", file=sys.stderr)
+        try:
+            delete_queues(uri, [client.reply_queue for client in clients.values()])
+        except Exception as exc:  # noqa: BLE001
+            print(f"deleting the reply queues failed: {exc!r}", file=sys.stderr)
 
 
 def main():
