@@ -158,6 +158,16 @@ class KitPeer:
                 requirement if isinstance(requirement, tuple) else (requirement,))
         return reply
 
+    def reply_before_sentinel(self, out: Outgoing, requirement: str | tuple, what: str) -> Seen:
+        """The reply to ``out``, expected no later than a sentinel echo published after it (fast negative cases)."""
+        self.sentinel("MAL-9")
+        reply = self.wait_for(lambda m: m.properties.get("correlation_id") == out.correlation_id, NO_REPLY_GRACE)
+        if reply is None:
+            raise ConformanceFailure(f"expected a reply to {what} (correlation_id {out.correlation_id!r}) before the "
+                                     f"reply to a later echo, saw none",
+                                     requirement if isinstance(requirement, tuple) else (requirement,))
+        return reply
+
     def replies_for(self, correlation_id: str | None) -> list[Seen]:
         return [m for m in self.received if m.properties.get("correlation_id") == correlation_id]
 

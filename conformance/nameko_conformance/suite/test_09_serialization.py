@@ -99,7 +99,7 @@ def test_nan_in_request_is_accepted(peer):
 def test_other_content_types(peer):
     """A content type the server does not support yields a JSON MalformedRequest reply."""
     out = peer.request("echo", body=b"\x92\xa1a\x80", content_type="application/x-kit-unknown")
-    reply = peer.wait_reply(out.correlation_id, requirement="MAL-3", what="an application/x-kit-unknown request")
+    reply = peer.reply_before_sentinel(out, "MAL-3", "an application/x-kit-unknown request")
     if reply.properties.get("content_type") != "application/json":
         verify.fail(f"expected the reply encoded as application/json, saw {reply.properties.get('content_type')!r}",
                     "MAL-3")

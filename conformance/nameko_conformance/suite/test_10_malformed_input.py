@@ -12,7 +12,7 @@ pytestmark = pytest.mark.capability("server")
 
 def malformed_reply(peer, requirement, what, **request):
     out = peer.request("echo", **request)
-    reply = peer.wait_reply(out.correlation_id, requirement=(requirement, "MAL-9"), what=what)
+    reply = peer.reply_before_sentinel(out, requirement, what)
     verify.verify_routed_to_reply_key(reply, peer.reply_key, peer.rpc_exchange)
     error = verify.verify_error_reply(reply, "MalformedRequest", requirement)
     exactly_one_reply(peer, out, ("MAL-10", "MAL-9"))
@@ -43,7 +43,7 @@ def test_body_json_but_not_object(peer):
 def test_wrong_types_of_args_or_kwargs(peer, body):
     """args that is not an array or kwargs that is not an object yields an error reply, MalformedRequest preferred."""
     out = peer.request("echo", body=json.dumps(body).encode())
-    reply = peer.wait_reply(out.correlation_id, requirement=("MAL-7", "MAL-9"), what="a request with wrong types")
+    reply = peer.reply_before_sentinel(out, "MAL-7", "a request with wrong types")
     error = verify.verify_error_reply(reply, None, "MAL-7")
     if error["exc_type"] != "MalformedRequest":
         verify.fail(f"expected MalformedRequest, saw {error['exc_type']}", "MAL-15")
