@@ -310,7 +310,8 @@ DROPPED_OR_ANSWERED = [
      {"reply": "error", "exc_type": "MalformedRequest"},
      ("MAL-3", "kombu refuses the content type (ContentDisallowed); nameko acknowledges and drops the request "
                "without a reply")),
-    ("invalid-utf8", "A request whose JSON body holds bytes that are not UTF-8", b'{"args": ["w\xf6rld"], "kwargs": {}}',
+    ("invalid-utf8", "A request whose JSON body holds bytes that are not UTF-8",
+     b'{"args": ["w\xf6rld"], "kwargs": {}}',
      {}, ["SER-1"], ["MAL-4", "MAL-9", "MAL-10"], {"reply": "error", "exc_type": "MalformedRequest"},
      ("MAL-4", "kombu cannot decode the body; nameko acknowledges and drops the request without a reply")),
     ("array-body", "A request whose body is a JSON array", b'["world"]', {}, ["RPC-REQ-5"], ["MAL-6", "MAL-9"],

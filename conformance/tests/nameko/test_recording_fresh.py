@@ -49,8 +49,9 @@ def plain_call(path: Path) -> dict:
 
 def test_mask_hides_uuids_but_keeps_the_pattern():
     """Masking turns each uuid into `<uuid>` and leaves the text around it."""
-    assert mask({"reply_to": "0b7e1f0e-2f4a-4a55-bb1e-9f6c1d2e3a44", "q": ["evt-x--s.h-499b27488e4349eb8a2163985783a47f"]}) \
-        == {"reply_to": "<uuid>", "q": ["evt-x--s.h-<uuid>"]}
+    masked = mask({"reply_to": "0b7e1f0e-2f4a-4a55-bb1e-9f6c1d2e3a44",
+                   "q": ["evt-x--s.h-499b27488e4349eb8a2163985783a47f"]})
+    assert masked == {"reply_to": "<uuid>", "q": ["evt-x--s.h-<uuid>"]}
 
 
 def test_fresh_plain_call_has_the_shape_of_the_committed_fixture(tmp_path):

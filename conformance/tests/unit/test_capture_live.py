@@ -18,9 +18,6 @@ from nameko_conformance.capture.private_node import PrivateNode
 from nameko_conformance.capture.recorder import Recording, main as record_main, recorded_source
 from nameko_conformance.capture.spy import SpyQueue
 
-REPO = Path(__file__).resolve().parents[3]
-
-
 def _require_rabbitmq():
     if PrivateNode.available():
         return
@@ -147,7 +144,8 @@ def test_record_cli_writes_one_case_per_call_from_a_command(tmp_path):
         "        pika.BasicProperties(content_type='application/json', correlation_id=f'c-{n}', reply_to='r'))\n"
         "channel.basic_publish('nameko-rpc', 'r', b'{\"result\": 1, \"error\": null}',\n"
         "    pika.BasicProperties(content_type='application/json', correlation_id='c-1', headers={}))\n"
-        "channel.basic_publish('src.events', 'happened', b'{}', pika.BasicProperties(content_type='application/json'))\n"
+        "channel.basic_publish('src.events', 'happened', b'{}',\n"
+        "    pika.BasicProperties(content_type='application/json'))\n"
         "connection.close()\n")
     out = tmp_path / "out.json"
     returncode = record_main(["--out", str(out), "--implementation", "test-port", "--impl-version", "0.1",
