@@ -18,7 +18,13 @@ def _load(target):
     module_name, _, attribute = target.partition(":")
     if not attribute:
         raise SystemExit(f"expected module:ServiceClass, got {target!r}")
-    return getattr(importlib.import_module(module_name), attribute)
+    # Like `nameko run`: service modules are looked up from the directory the command runs in.
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    try:
+        return getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError) as exc:
+        raise SystemExit(f"cannot load {target!r}: {exc}") from None
 
 
 def serve_until_signalled(runner):
