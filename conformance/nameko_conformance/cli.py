@@ -1,4 +1,5 @@
-"""``nameko-conformance``: run the suite against a target, list requirements, render reports, record traffic.
+"""``nameko-conformance``: run the suite against a target and/or a client driver, fuzz a target, replay a fuzz
+example, list requirements, render reports, record traffic.
 
 Exit codes of ``run``: 0 the gate passes; 1 the target fails the gate (a MUST failure, a strict SHOULD failure,
 or a baseline entry that now passes); 2 interrupted; 3 kit fault only (no broker, harness error: nothing is
@@ -24,6 +25,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--target", help="amqp://user:pass@host:port/vhost?service=NAME[&rpc_exchange=X]"
                                       "[&capabilities=a,b]: a service that is already running")
     run.add_argument("--target-cmd", help="command that starts the service (testee launch contract)")
+    run.add_argument("--client-cmd", help="client driver command (spec chapter 16): runs the client suite; without "
+                                          "--target/--target-cmd the run is client-only")
+    run.add_argument("--fuzz", action="store_true", help="also run the property-based fuzz tests")
+    _fuzz_options(run)
     run.add_argument("--amqp-uri", help="broker to use; env NAMEKO_CONFORMANCE_AMQP_URI")
     run.add_argument("--strict", action="store_true", help="SHOULD failures fail the run")
     run.add_argument("--req", action="append", default=[], metavar="GLOB",
@@ -38,6 +43,22 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--broker", choices=("auto", "private"), default="auto",
                      help="private: start a private RabbitMQ node and observe with the firehose")
     run.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
+    fuzz = sub.add_parser("fuzz", help="run only the property-based fuzz tests against a target "
+                                       "(without --target: the reference testee)")
+    for name in ("--target", "--target-cmd", "--amqp-uri", "--capabilities", "--baseline", "--junitxml"):
+        fuzz.add_argument(name)
+    fuzz.add_argument("--report-dir", default="conformance-report")
+    fuzz.add_argument("--strict", action="store_true")
+    fuzz.add_argument("--req", action="append", default=[], metavar="GLOB")
+    fuzz.add_argument("--observer", choices=("auto", "firehose", "spy"), default="auto")
+    fuzz.add_argument("--broker", choices=("auto", "private"), default="auto")
+    fuzz.add_argument("pytest_args", nargs="*")
+    _fuzz_options(fuzz)
+    replay = sub.add_parser("replay", help="re-send a message saved by a failing fuzz example and show the outcome")
+    replay.add_argument("message_file")
+    replay.add_argument("--target", help="the service to send it to (default: the service in the file)")
+    replay.add_argument("--amqp-uri", help="broker (default: the target's, or 127.0.0.1)")
+    replay.add_argument("--timeout", type=float, default=10.0)
     sub.add_parser("list", help="list requirements, their levels and the tests that cite them")
     rep = sub.add_parser("report", help="render report.md (and the summary) from a report.json")
     rep.add_argument("json_report")
@@ -47,15 +68,26 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _run(args: argparse.Namespace) -> int:
+def _fuzz_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--fuzz-examples", type=int, help="examples per fuzz property (default 50)")
+    parser.add_argument("--fuzz-seconds", type=float, help="time budget per fuzz property")
+    parser.add_argument("--fuzz-seed", help="'derandomize' (default), 'random' (printed) or an integer")
+
+
+def _run(args: argparse.Namespace, only_fuzz: bool = False) -> int:
     import pytest
 
     report_dir = Path(args.report_dir)
     argv = ["-p", "no:cacheprovider", "-q", "--pyargs", "nameko_conformance.suite", "--report-dir", str(report_dir)]
-    for option in ("target", "target_cmd", "capabilities", "baseline", "junitxml", "observer", "broker"):
-        value = getattr(args, option)
+    if only_fuzz:
+        argv += ["-m", "fuzz"]
+    elif args.fuzz:
+        argv.append("--fuzz")
+    for option in ("target", "target_cmd", "client_cmd", "capabilities", "baseline", "junitxml", "observer",
+                   "broker", "fuzz_examples", "fuzz_seconds", "fuzz_seed"):
+        value = getattr(args, option, None)
         if value:
-            argv += [f"--{option.replace('_', '-')}", value]
+            argv += [f"--{option.replace('_', '-')}", str(value)]
     if args.amqp_uri:
         argv += ["--conformance-amqp-uri", args.amqp_uri]
     if args.strict:
@@ -94,7 +126,7 @@ def _list() -> int:
         for node in ast.walk(tree):
             if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
                 for deco in node.decorator_list:
-                    if isinstance(deco, ast.Call) and getattr(deco.func, "attr", "") == "req":
+                    if isinstance(deco, ast.Call) and getattr(deco.func, "attr", "") == "req":  # noqa: SIM102
                         for arg in deco.args:
                             cited.setdefault(arg.value, []).append(f"{module.stem}::{node.name}")
     for req in registry.requirements.values():
@@ -126,6 +158,11 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "run":
         return _run(args)
+    if args.command == "fuzz":
+        return _run(args, only_fuzz=True)
+    if args.command == "replay":
+        from nameko_conformance.fuzz.replay import main as replay_main
+        return replay_main(args)
     if args.command == "list":
         return _list()
     return _report(args)

@@ -1,5 +1,9 @@
-"""The pytest plugin. Inert unless a session asks for the kit (``--target``, ``--target-cmd``, ``--broker private``
-or collecting ``nameko_conformance.suite``): it only registers options and markers otherwise."""
+"""The pytest plugin. Inert unless a session asks for the kit (``--target``, ``--target-cmd``, ``--client-cmd``,
+``--broker private`` or collecting ``nameko_conformance.suite``): it only registers options and markers otherwise.
+
+Selection: client-driver tests (marker ``client_driver``) run only with ``--client-cmd``; with ``--client-cmd`` and
+no target the run is client-only and the server tests are left out; fuzz tests (marker ``fuzz``) run only when
+asked for (``--fuzz`` or a ``-m`` expression naming ``fuzz``). Nothing else is ever deselected by the kit."""
 
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ from nameko_conformance.verdicts import TestResult, failure_verdict
 
 SUITE_DIR = Path(__file__).resolve().parent / "suite"
 KIT_KEY = pytest.StashKey["KitConfig"]()
+DEFAULT_FUZZ_EXAMPLES = 50
 TRACE_KEY = pytest.StashKey[Trace]()
 
 
@@ -41,6 +46,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         ("server", "client", "events-dispatch", "events-handle", "unserializable")))
     group.addoption("--baseline", help="JSON file of the target's known deviations")
     group.addoption("--report-dir", help="write report.json and report.md there")
+    group.addoption("--client-cmd", help="a client driver command (spec chapter 16): runs the client suite against "
+                                         "the port's client; without --target/--target-cmd the run is client-only")
+    group.addoption("--fuzz", action="store_true", default=False,
+                    help="also run the property-based fuzz tests (the same as adding -m fuzz to the default suite)")
+    group.addoption("--fuzz-examples", type=int, default=None,
+                    help=f"examples per fuzz property (default {DEFAULT_FUZZ_EXAMPLES})")
+    group.addoption("--fuzz-seconds", type=float, default=None,
+                    help="time budget per fuzz property; stops early when spent")
+    group.addoption("--fuzz-seed", default=None,
+                    help="'derandomize' (default: the same examples every run), 'random', or an integer seed")
     group.addoption("--broker", choices=("auto", "private"), default=None,
                     help="private: start a private RabbitMQ node, point the target at it, observe with the firehose")
     group.addoption("--observer", choices=("auto", "firehose", "spy"), default=None,
@@ -49,7 +64,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                             ("conformance_target_cmd", "default for --target-cmd"),
                             ("conformance_baseline", "default for --baseline"),
                             ("conformance_report_dir", "default for --report-dir"),
-                            ("conformance_capabilities", "default for --capabilities")):
+                            ("conformance_capabilities", "default for --capabilities"),
+                            ("conformance_client_cmd", "default for --client-cmd")):
         parser.addini(name, help_text, default=None)
     parser.addini("conformance_strict", "default for --conformance-strict", type="bool", default=False)
 
@@ -73,11 +89,18 @@ class KitConfig:
         self.report_dir = pick("report_dir", "conformance_report_dir")
         self.broker_mode = config.getoption("broker") or "auto"
         self.observer = config.getoption("observer") or "auto"
-        self.requested = bool(self.target_uri or self.target_cmd or self.broker_mode == "private")
+        self.client_cmd = pick("client_cmd", "conformance_client_cmd")
+        self.client_only = bool(self.client_cmd) and not (self.target_uri or self.target_cmd)
+        self.fuzz = bool(config.getoption("fuzz")) or "fuzz" in (config.getoption("markexpr", "") or "")
+        self.fuzz_examples = config.getoption("fuzz_examples") or DEFAULT_FUZZ_EXAMPLES
+        self.fuzz_seconds = config.getoption("fuzz_seconds")
+        self.fuzz_seed = config.getoption("fuzz_seed") or "derandomize"
+        self.requested = bool(self.target_uri or self.target_cmd or self.client_cmd or self.broker_mode == "private")
         self.registry = load_registry()
         self.baseline = Baseline.load(self.baseline_path, set(self.registry.requirements))
         self.results: list[TestResult] = []
         self.session_state: Any = None  # the running KitSession, set by the suite's session fixture
+        self.client_state: Any = None   # the running ClientSession, set by the client suite's fixture
         self.started = time.time()
 
     def reproduce(self, req_ids: tuple[str, ...], nodeid: str) -> str:
@@ -86,6 +109,8 @@ class KitConfig:
             parts += ["--target", mask(self.target_uri)]
         if self.target_cmd:
             parts += ["--target-cmd", self.target_cmd]
+        if self.client_cmd:
+            parts += ["--client-cmd", self.client_cmd]
         if self.capabilities:
             parts += ["--capabilities", self.capabilities]
         for req_id in req_ids[:1] or ():
@@ -96,6 +121,8 @@ class KitConfig:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "req(*ids): the spec requirement IDs a conformance test checks")
     config.addinivalue_line("markers", "capability(name): the target capability a conformance test needs")
+    config.addinivalue_line("markers", "client_driver: a client conformance test; runs only with --client-cmd")
+    config.addinivalue_line("markers", "fuzz: a property-based fuzz test; runs only with --fuzz or -m fuzz")
     kit = KitConfig(config)
     config.stash[KIT_KEY] = kit
     if kit.requested and config.args_source == pytest.Config.ArgsSource.INVOCATION_DIR:
@@ -115,6 +142,12 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     if unknown:
         raise pytest.UsageError("tests cite requirement IDs that are not in the spec: "
                                 + ", ".join(f"{i} ({n})" for n, i in unknown))
+    keep, drop = [], []
+    for item in items:
+        (drop if kit_leaves_out(item, kit) else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
     if kit.req_globs:
         wanted = kit.registry.matching(kit.req_globs) | {g for g in kit.req_globs if g in kit.registry}
         keep, drop = [], []
@@ -127,8 +160,19 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             items[:] = keep
 
 
+def kit_leaves_out(item: pytest.Item, kit: "KitConfig") -> bool:
+    """Whether the kit's own selection leaves ``item`` out: only by the client_driver and fuzz markers and, in a
+    client-only run, by needing the target (``conformance_session``)."""
+    if item.get_closest_marker("fuzz") is not None and not kit.fuzz:
+        return True
+    if item.get_closest_marker("client_driver") is not None:
+        return not kit.client_cmd
+    return kit.client_only and "conformance_session" in getattr(item, "fixturenames", ())
+
+
 def _is_suite_item(item: pytest.Item) -> bool:
-    return bool(_req_ids(item)) and "conformance_session" in getattr(item, "fixturenames", ())
+    fixtures = getattr(item, "fixturenames", ())
+    return bool(_req_ids(item)) and ("conformance_session" in fixtures or "client_session" in fixtures)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -199,6 +243,8 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
         lines.append(f"target: {mask(kit.target_uri)}")
     if kit.target_cmd:
         lines.append(f"target command: {kit.target_cmd}")
+    if kit.client_cmd:
+        lines.append(f"client driver: {kit.client_cmd}" + (" (client-only run)" if kit.client_only else ""))
     if kit.baseline.path:
         lines.append(f"baseline: {kit.baseline.path} ({len(kit.baseline.reasons)} known deviations)")
     return lines

@@ -18,9 +18,9 @@ from nameko_conformance.data import data_dir
 
 MUST, SHOULD, MAY = "MUST", "SHOULD", "MAY"
 
-# Requirements about a client that only a client driver (``--client-cmd``, planned) can exercise: the kit would
-# have to make the target's client call a peer that misbehaves on purpose. They are reported as
-# "not covered: needs client driver", never as passed.
+# Requirements about a client that only the client suite (``--client-cmd``, suite/test_16_client_*.py) can
+# exercise: the kit has to make the port's client call a probe that misbehaves on purpose. Without a driver they
+# are reported as "not covered: needs client driver", never as passed; with one they get real verdicts.
 NEEDS_CLIENT_DRIVER = {
     "RPC-REPLY-10": "success/failure decoding is only visible in the client's API",
     "RPC-REPLY-11": "needs replies delivered out of order to the target's client",
@@ -61,7 +61,7 @@ class Requirement:
     @property
     def needs_client_driver(self) -> str | None:
         if self.role == "driver":
-            return "a requirement on the client driver itself; checked once the kit runs drivers (--client-cmd)"
+            return "a requirement on the client driver itself; checked when the kit runs a driver (--client-cmd)"
         return NEEDS_CLIENT_DRIVER.get(self.id)
 
 

@@ -23,6 +23,8 @@ ORDER = ["fail", "stale baseline", "kit error", "non-strict", "known deviation",
 def build(kit: Any) -> dict:
     verdicts = requirement_verdicts(kit.registry, kit.results, kit.strict, kit.baseline)
     state = kit.session_state
+    client = getattr(kit, "client_state", None)
+    broker = state.broker if state else (client.broker if client else None)
     counts = Counter(v["verdict"] for v in verdicts.values())
     must_total = sum(1 for v in verdicts.values() if v["level"].startswith("MUST"))
     must_pass = sum(1 for v in verdicts.values() if v["level"].startswith("MUST") and v["verdict"] == "pass")
@@ -38,11 +40,13 @@ def build(kit: Any) -> dict:
             "capabilities": sorted(state.target.capabilities) if state else None,
         },
         "broker": {
-            "provider": state.broker.provider if state else None,
-            "version": state.broker.version if state else None,
-            "uri": mask(state.broker.uri) if state else None,
+            "provider": broker.provider if broker else None,
+            "version": broker.version if broker else None,
+            "uri": mask(broker.uri) if broker else None,
             "observer": state.observer if state else None,
         },
+        "client": {"command": getattr(kit, "client_cmd", None), "client_only": getattr(kit, "client_only", False),
+                   "rpc_exchange": client.rpc_exchange if client else None},
         "options": {"strict": kit.strict, "req": kit.req_globs, "baseline": kit.baseline.path},
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(kit.started)),
         "duration_s": round(time.time() - kit.started, 2),

@@ -108,3 +108,68 @@ class KitSession:
                 except pika.exceptions.AMQPError:
                     pass
         connection.close()
+
+
+# Client names whose reply queues (rpc.reply-<client>-<reply_to>) the kit knows without being told (RPC-CORR-4):
+# nameko 2.x and 3.x standalone clients and the reference client. Others are learned from the call id stack root.
+KNOWN_CLIENT_NAMES = ("standalone_rpc_proxy", "standalone_rpc_client", "reference_rpc_client")
+CLIENT_EXCHANGE_PREFIX = "nameko-rpc-kit-"
+PROBE_QUEUE_ARGUMENTS = {"x-expires": 120000}  # a crashed kit leaves no probe queue behind for long
+
+
+def client_names_from(headers: dict | None) -> list[str]:
+    """Client names a request suggests: the first dotted part of its call id stack's root entry, then the known."""
+    stack = (headers or {}).get("nameko.call_id_stack")
+    root = stack[0] if isinstance(stack, list) and stack else stack  # a string stack (a CTX-2 fault) still names it
+    learned = [root.split(".", 1)[0]] if isinstance(root, str) and "." in root else []
+    return list(dict.fromkeys(learned + list(KNOWN_CLIENT_NAMES)))
+
+
+@dataclass
+class ClientSession:
+    """The client suite's share of a run: a broker, a private RPC exchange, the driver command, and cleanup.
+
+    The exchange is unique to the run, so no other service's binding makes an unknown service routable and a
+    driver that ignores NAMEKO_CONFORMANCE_RPC_EXCHANGE (DRIVER-1) reaches nothing.
+    """
+
+    amqp_uri: str
+    client_cmd: str
+    broker: brokers.Broker | None
+    rpc_exchange: str = field(default_factory=lambda: f"{CLIENT_EXCHANGE_PREFIX}{uuid.uuid4().hex[:12]}")
+    reply_queues: set[str] = field(default_factory=set)
+    owns_broker: bool = False
+
+    @classmethod
+    def start(cls, kit: Any, server: KitSession | None) -> "ClientSession":
+        if server is not None:
+            session = cls(server.target.broker_uri, kit.client_cmd, server.broker)
+        else:
+            broker = brokers.resolve(kit.amqp_uri, None, force_private=kit.broker_mode == "private")
+            session = cls(broker.uri, kit.client_cmd, broker, owns_broker=True)
+        kit.client_state = session
+        try:
+            connection = pika.BlockingConnection(pika.URLParameters(session.amqp_uri))
+        except pika.exceptions.AMQPError as exc:
+            raise KitFault(f"the client suite cannot connect to the broker: {exc!r}") from exc
+        connection.channel().exchange_declare(session.rpc_exchange, "topic", durable=True)
+        connection.close()
+        return session
+
+    def note_request(self, reply_to: str | None, headers: dict | None) -> None:
+        """Remembers the reply queues a client may have left behind for this request (removed at stop)."""
+        if reply_to:
+            self.reply_queues |= {f"rpc.reply-{name}-{reply_to}" for name in client_names_from(headers)}
+
+    def stop(self) -> None:
+        try:
+            connection = pika.BlockingConnection(pika.URLParameters(self.amqp_uri))
+            channel = connection.channel()
+            for name in sorted(self.reply_queues):
+                channel.queue_delete(name)
+            channel.exchange_delete(self.rpc_exchange)
+            connection.close()
+        except pika.exceptions.AMQPError:
+            pass
+        if self.owns_broker and self.broker is not None and self.broker.stop is not None:
+            self.broker.stop()

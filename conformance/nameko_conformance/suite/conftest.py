@@ -8,7 +8,7 @@ import pytest
 
 from nameko_conformance.amqp import KitPeer
 from nameko_conformance.plugin import KIT_KEY, TRACE_KEY
-from nameko_conformance.session import KitSession
+from nameko_conformance.session import ClientSession, KitSession
 from nameko_conformance.trace import Trace
 
 
@@ -22,11 +22,26 @@ def conformance_session(request: pytest.FixtureRequest) -> Iterator[KitSession]:
 
 
 @pytest.fixture(autouse=True)
-def _capability_gate(request: pytest.FixtureRequest, conformance_session: KitSession) -> None:
-    for marker in request.node.iter_markers("capability"):
+def _capability_gate(request: pytest.FixtureRequest) -> None:
+    # The session is asked for only by tests that need the target, so client-only runs never start one.
+    markers = list(request.node.iter_markers("capability"))
+    if not markers:
+        return
+    conformance_session: KitSession = request.getfixturevalue("conformance_session")
+    for marker in markers:
         for name in marker.args:
             if name not in conformance_session.target.capabilities:
                 pytest.skip(f"capability absent: the target declares no '{name}'")
+
+
+@pytest.fixture(scope="session")
+def client_session(request: pytest.FixtureRequest) -> Iterator[ClientSession]:
+    """The broker and a private RPC exchange for the client suite; the target's broker when there is a target."""
+    kit = request.config.stash[KIT_KEY]
+    server = None if kit.client_only else request.getfixturevalue("conformance_session")
+    session = ClientSession.start(kit, server)
+    yield session
+    session.stop()
 
 
 @pytest.fixture
