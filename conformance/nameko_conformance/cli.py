@@ -56,7 +56,8 @@ def _parser() -> argparse.ArgumentParser:
     _fuzz_options(fuzz)
     replay = sub.add_parser("replay", help="re-send a message saved by a failing fuzz example and show the outcome")
     replay.add_argument("message_file")
-    replay.add_argument("--target", help="the service to send it to (default: the service in the file)")
+    replay.add_argument("--target", help="a running service to send it to")
+    replay.add_argument("--target-cmd", help="a command that starts the service (default: the reference testee)")
     replay.add_argument("--amqp-uri", help="broker (default: the target's, or 127.0.0.1)")
     replay.add_argument("--timeout", type=float, default=10.0)
     sub.add_parser("list", help="list requirements, their levels and the tests that cite them")
@@ -78,7 +79,9 @@ def _run(args: argparse.Namespace, only_fuzz: bool = False) -> int:
     import pytest
 
     report_dir = Path(args.report_dir)
-    argv = ["-p", "no:cacheprovider", "-q", "--pyargs", "nameko_conformance.suite", "--report-dir", str(report_dir)]
+    argv = ["-p", "no:cacheprovider", "-q", "--pyargs", "nameko_conformance.suite",
+            # one token per option: pytest takes a separate existing path (the report dir) as a rootdir candidate
+            f"--report-dir={report_dir}"]
     if only_fuzz:
         argv += ["-m", "fuzz"]
     elif args.fuzz:
@@ -87,7 +90,7 @@ def _run(args: argparse.Namespace, only_fuzz: bool = False) -> int:
                    "broker", "fuzz_examples", "fuzz_seconds", "fuzz_seed"):
         value = getattr(args, option, None)
         if value:
-            argv += [f"--{option.replace('_', '-')}", str(value)]
+            argv.append(f"--{option.replace('_', '-')}={value}")
     if args.amqp_uri:
         argv += ["--conformance-amqp-uri", args.amqp_uri]
     if args.strict:

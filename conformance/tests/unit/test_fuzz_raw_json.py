@@ -7,7 +7,8 @@ import pytest
 
 from nameko_conformance.data import data_file
 from nameko_conformance.fuzz import hazards
-from nameko_conformance.fuzz.raw_json import (MALFORMED_REQUEST, RAW_JSON_CASES, SUCCESS, case_by_id,
+from nameko_conformance.fuzz.raw_json import (MALFORMED_REQUEST, RAW_JSON_CASES, SUCCESS, UNSERIALIZABLE,
+                                              case_by_id,
                                               strict_json_problems)
 
 REQUIREMENT_IDS = {entry["id"] for entry in json.loads(data_file("spec", "requirements.json").read_text())["requirements"]}
@@ -27,7 +28,7 @@ def test_case_ids_and_descriptions_are_unique_and_well_formed():
 def test_case_cites_existing_requirements(case):
     assert case.violates and set(case.violates) <= REQUIREMENT_IDS
     assert set(case.outcome_requirements) <= REQUIREMENT_IDS
-    assert set(case.allowed_outcomes) <= {SUCCESS, MALFORMED_REQUEST} and MALFORMED_REQUEST in case.allowed_outcomes
+    assert set(case.allowed_outcomes) <= {SUCCESS, MALFORMED_REQUEST, UNSERIALIZABLE} and MALFORMED_REQUEST in case.allowed_outcomes
 
 
 @pytest.mark.parametrize("case", RAW_JSON_CASES, ids=CASE_IDS)
@@ -46,11 +47,13 @@ def test_cases_that_must_be_rejected_are_not_json_for_python_either(case):
 
 
 def test_python_json_accepts_the_non_finite_words_that_ser_12_allows():
-    """Python decodes NaN and Infinity, which is why SER-12 leaves a success reply open."""
+    """Python decodes NaN and Infinity, which is why SER-12 leaves a success reply open, and an echo of the value
+    then cannot be written without NaN (SER-3), so UnserializableValueError is allowed too."""
     for case_id in ("nan-literal", "infinity-literal", "negative-infinity-literal"):
         case = case_by_id(case_id)
         json.loads(case.body)
-        assert case.allowed_outcomes == (SUCCESS, MALFORMED_REQUEST) and case.fixture_outcome() is None
+        assert case.allowed_outcomes == (SUCCESS, MALFORMED_REQUEST, UNSERIALIZABLE)
+        assert case.fixture_outcome() is None
         assert {"SER-3", "SER-1"} <= {requirement for requirement, _ in strict_json_problems(case.body)}
 
 
@@ -74,3 +77,10 @@ def test_strict_checker_finds_a_lone_surrogate_in_a_key():
 def test_unknown_case_id_raises():
     with pytest.raises(KeyError):
         case_by_id("no-such-case")
+
+
+def test_unserializable_is_allowed_exactly_where_an_echo_cannot_be_written_back():
+    """NaN, Infinity and lone surrogates decoded leniently cannot be re-encoded strictly; duplicates and a BOM can."""
+    unencodable = {c.id for c in RAW_JSON_CASES if UNSERIALIZABLE in c.allowed_outcomes}
+    assert unencodable == {"nan-literal", "infinity-literal", "negative-infinity-literal", "lone-high-surrogate",
+                           "lone-low-surrogate", "reversed-surrogate-pair"}

@@ -1,0 +1,69 @@
+"""A lean AMQP link for fuzzing: one connection, one reply queue, replies looked up by correlation id.
+
+The suite's ``KitPeer`` keeps every message of a test for its trace; a fuzz run sends thousands, so this link
+keeps only the replies not yet taken and a short history of the last messages for failure reports.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections import deque
+
+import pika
+import pika.exceptions
+
+from nameko_conformance.amqp import _basic_properties, connect, seen_from_delivery
+from nameko_conformance.messages import MessageFactory, Outgoing
+from nameko_conformance.trace import Seen
+
+HISTORY = 12
+
+
+class FuzzLink:
+    def __init__(self, params: pika.ConnectionParameters, rpc_exchange: str, service: str):
+        self.rpc_exchange, self.service = rpc_exchange, service
+        self.connection = connect(params)
+        self.channel = self.connection.channel()
+        self.channel.exchange_declare(rpc_exchange, "topic", durable=True)
+        self.reply_key = str(uuid.uuid4())
+        queue = f"conformance-kit.fuzz-{self.reply_key}"
+        self.channel.queue_declare(queue, exclusive=True, auto_delete=True)
+        self.channel.queue_bind(queue, rpc_exchange, routing_key=self.reply_key)
+        self.channel.basic_consume(queue, self._on_reply, auto_ack=True)
+        self.factory = MessageFactory(service, rpc_exchange, self.reply_key)
+        self.history: deque[Seen] = deque(maxlen=HISTORY)
+        self._replies: dict[str | None, Seen] = {}
+
+    def _on_reply(self, channel, method, properties, body) -> None:
+        seen = seen_from_delivery("received", method, properties, body, "fuzz reply queue")
+        self._replies[seen.properties.get("correlation_id")] = seen
+        self.history.append(seen)
+
+    def send(self, out: Outgoing) -> Outgoing:
+        self.channel.basic_publish(out.exchange, out.routing_key, out.body, _basic_properties(out))
+        self.history.append(Seen("sent", out.exchange, out.routing_key, dict(out.properties), out.headers, out.body))
+        return out
+
+    def take(self, correlation_id: str | None, timeout: float) -> Seen | None:
+        """The reply carrying ``correlation_id``, waiting up to ``timeout`` seconds; None when none came."""
+        deadline = time.monotonic() + timeout
+        while correlation_id not in self._replies:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            self.connection.process_data_events(time_limit=min(left, 0.05))
+        return self._replies.pop(correlation_id)
+
+    def drain(self, seconds: float) -> None:
+        self.connection.process_data_events(time_limit=seconds)
+
+    def forget_replies(self) -> None:
+        self._replies.clear()
+
+    def close(self) -> None:
+        try:
+            if self.connection.is_open:
+                self.connection.close()
+        except pika.exceptions.AMQPError:
+            pass

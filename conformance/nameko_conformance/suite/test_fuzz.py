@@ -1,0 +1,115 @@
+"""Property-based fuzzing of a target (marker ``fuzz``; run with ``--fuzz``, ``-m fuzz`` or ``nameko-conformance
+fuzz``). Examples, time budget and seed come from --fuzz-examples, --fuzz-seconds and --fuzz-seed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from nameko_conformance.fuzz.link import FuzzLink
+from nameko_conformance.fuzz.raw_json import MALFORMED_REQUEST, RAW_JSON_CASES, RawJsonCase
+from nameko_conformance.fuzz.runner import FuzzOptions, run_property
+from nameko_conformance.plugin import KIT_KEY
+from nameko_conformance.registry import load_registry
+from nameko_conformance.uri import mask
+
+pytestmark = [pytest.mark.fuzz, pytest.mark.capability("server")]
+strategies = pytest.importorskip("nameko_conformance.fuzz.strategies",
+                                 reason="the optional extra 'fuzz' (hypothesis) is not installed")
+st = strategies.st
+
+
+@pytest.fixture
+def link(conformance_session) -> Iterator[FuzzLink]:
+    target = conformance_session.target
+    link = FuzzLink(target.connection_parameters(), target.rpc_exchange, target.service)
+    yield link
+    link.close()
+
+
+@pytest.fixture
+def fuzz(request, conformance_session, trace):
+    """run(name, strategy, check): the property under the session's fuzz options; failures name a replay."""
+    kit = request.config.stash[KIT_KEY]
+    options = FuzzOptions(kit.fuzz_examples, kit.fuzz_seconds, kit.fuzz_seed)
+    save_dir = Path(kit.report_dir or "conformance-report") / "fuzz-examples"
+    replay = ([] if not (kit.target_uri or kit.target_cmd) else
+              ["--target", mask(kit.target_uri)] if kit.target_uri else ["--target-cmd", kit.target_cmd])
+
+    def run(name, strategy, check, link):
+        try:
+            report = run_property(name, strategy, check, options, save_dir, replay,
+                                  echo=lambda line: trace.note(line))
+        finally:
+            trace.messages.extend(link.history)
+        trace.note(f"{name}: {report.examples} examples in {report.seconds:.1f} s"
+                   + (" (time budget spent)" if report.budget_spent else ""))
+    return run
+
+
+def _must_only(requirements) -> tuple[str, ...]:
+    registry = load_registry()
+    return tuple(r for r in requirements if r in registry and registry[r].strength != "MAY")
+
+
+def valid_bodies():
+    """Echo bodies that UTF-8 can carry: generated text may hold surrogate code points, which no valid request
+    holds (SER-7), not even as a pair of separate code points."""
+    return strategies.echo_request_bodies().filter(lambda body: _utf8_encodable(body))
+
+
+def _utf8_encodable(body) -> bool:
+    try:
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def truncated_bodies():
+    """A valid request body cut short anywhere: never a JSON text, so MalformedRequest is the one answer."""
+    def cut(body_and_fraction):
+        body, fraction = body_and_fraction
+        text = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        prefix = text[:int(len(text) * fraction)]
+        try:
+            prefix.decode("utf-8")
+            requirement = "MAL-1"
+        except UnicodeDecodeError:
+            requirement = "MAL-4"
+        return RawJsonCase("truncated-valid-body", "A valid request body cut short", prefix, ("SER-1",),
+                           (MALFORMED_REQUEST,), (requirement,))
+    return st.tuples(valid_bodies(), st.floats(min_value=0, max_value=0.999)).map(cut)
+
+
+@pytest.mark.req("TESTEE-2", "SER-2", "SER-4", "SER-5", "SER-6", "SER-13", "MAL-12")
+def test_valid_requests_round_trip_through_echo(fuzz, link):
+    """Any valid request's args and kwargs come back from echo unchanged, as typed JSON; the target keeps serving."""
+    from nameko_conformance.fuzz.properties import check_echo
+
+    fuzz("echo round trip", st.tuples(valid_bodies(), st.booleans()),
+         lambda example, context: check_echo(link, example[0], example[1], context), link)
+
+
+@pytest.mark.req("MAL-1", "MAL-4", "MAL-9", "SER-12")
+def test_invalid_bodies_get_an_allowed_outcome(fuzz, link):
+    """Every invalid raw body gets an outcome the spec allows for it, and the target keeps serving."""
+    from nameko_conformance.fuzz.properties import check_invalid_body
+
+    cases = st.one_of(st.sampled_from(RAW_JSON_CASES), truncated_bodies())
+    fuzz("invalid raw bodies", cases,
+         lambda case, context: check_invalid_body(link, case, _must_only(case.outcome_requirements), context), link)
+
+
+@pytest.mark.req("TESTEE-5", "CTX-4", "CTX-5", "MAL-9")
+def test_context_headers_reach_the_worker(fuzz, link):
+    """Random context header tables reach the worker's context unchanged; the stack is extended and capped.
+
+    pika 1.4.4 cannot encode a float in a field table, so the kit's headers carry no floats."""
+    from nameko_conformance.fuzz.properties import check_context
+
+    fuzz("context headers", strategies.context_headers(with_floats=False),
+         lambda headers, context: check_context(link, headers, context), link)
