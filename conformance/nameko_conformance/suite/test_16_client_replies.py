@@ -124,9 +124,15 @@ def test_unknown_service_fails_without_waiting_for_the_timeout(client_check):
                       "a call to a service nobody serves", run=run)
 
 
-@pytest.mark.req("RPC-CORR-11", "RPC-CORR-14")
+@pytest.mark.req("RPC-CORR-11")
 def test_undecodable_reply_is_never_a_result(client_check):
-    """A reply that is not JSON fails the call, at once with a protocol error rather than by a timeout."""
+    """A reply that is not JSON never completes the call with a result."""
     _, run, outcomes = drive_probe(client_check, {"bad": "malformed_json"}, [("bad", [], 3)], hang=TIMEOUT_CHARGE)
     verify_no_result(outcomes[0], "RPC-CORR-11", "a call answered with an undecodable reply", run)
+
+
+@pytest.mark.req("RPC-CORR-14")
+def test_undecodable_reply_fails_with_a_protocol_error(client_check):
+    """A reply that is not JSON fails the call at once with a protocol error rather than by a timeout."""
+    _, run, outcomes = drive_probe(client_check, {"bad": "malformed_json"}, [("bad", [], 3)], hang=TIMEOUT_CHARGE)
     verify_error_kind(outcomes[0], "protocol", "RPC-CORR-14", "a call answered with an undecodable reply", run=run)

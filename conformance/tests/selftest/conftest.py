@@ -15,7 +15,7 @@ RAW_TESTEE = TESTEES / "broken" / "raw_testee.py"
 
 def run_kit(tmp_path: Path, *args: str) -> tuple[int, dict, str]:
     report_dir = tmp_path / "report"
-    command = [sys.executable, "-m", "nameko_conformance.cli", "run", "--report-dir", str(report_dir), *args]
+    command = [sys.executable, "-m", "nameko_conformance.cli", "run", f"--report-dir={report_dir}", *args]
     done = subprocess.run(command, capture_output=True, text=True, timeout=300)
     output = done.stdout + done.stderr
     report = report_dir / "report.json"
