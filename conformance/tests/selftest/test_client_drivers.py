@@ -2,11 +2,12 @@
 raw-pika broken driver fails exactly the requirements it breaks (and their direct consequences, named below)."""
 
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from .conftest import failing
+from .conftest import failing, run_kit
 
 DRIVERS = Path(__file__).resolve().parents[2] / "drivers"
 # A client that cannot tell replies apart (one correlation id for all calls, or the first reply for the oldest
@@ -45,9 +46,18 @@ def test_broken_driver_without_faults_passes_the_gate(kit):
     assert code == 0
 
 
+@pytest.fixture(scope="module")
+def fault_runs(tmp_path_factory):
+    """One kit run per fault, all at once: the runs mostly wait for timeouts, so they overlap well."""
+    def run(fault):
+        return run_kit(tmp_path_factory.mktemp(fault), "--client-cmd", driver("broken_driver.py", "--fault", fault))
+    with ThreadPoolExecutor(max_workers=len(EXPECTED)) as pool:
+        return dict(zip(sorted(EXPECTED), pool.map(run, sorted(EXPECTED))))
+
+
 @pytest.mark.parametrize("fault", sorted(EXPECTED))
-def test_each_fault_fails_exactly_its_requirements(kit, fault):
-    code, document, output = kit("--client-cmd", driver("broken_driver.py", "--fault", fault))
+def test_each_fault_fails_exactly_its_requirements(fault_runs, fault):
+    code, document, output = fault_runs[fault]
     assert failing(document) == EXPECTED[fault], output[-3000:]
     assert code == 1
 
