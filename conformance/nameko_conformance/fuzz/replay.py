@@ -72,13 +72,13 @@ def main(args) -> int:
     print(f"recorded failure: {document.get('failure')}")
     print(f"target: {mask(target.uri)}")
     sent = WireMessage(out.exchange, out.routing_key, out.properties, out.headers, out.body, role="request")
-    print("sent:  " + json.dumps(sent.to_fixture(), ensure_ascii=False)[:4000])
+    print("sent:  " + json.dumps(sent.to_fixture())[:4000])
     if reply is None:
         print(f"reply: none within {args.timeout:g} s")
     else:
         received = WireMessage(reply.exchange, reply.routing_key, reply.properties, reply.headers, reply.body,
                                role="reply")
-        print("reply: " + json.dumps(received.to_fixture(), ensure_ascii=False)[:4000])
+        print("reply: " + json.dumps(received.to_fixture())[:4000])
     kind, detail = reply_kind(reply)
     print(f"outcome: {kind}  {json.dumps(detail, default=repr)[:300] if detail is not None else ''}")
     print(f"target still answers an echo afterwards: {'yes' if alive else 'NO'}")
