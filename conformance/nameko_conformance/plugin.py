@@ -99,6 +99,8 @@ class KitConfig:
         self.registry = load_registry()
         self.baseline = Baseline.load(self.baseline_path, set(self.registry.requirements))
         self.results: list[TestResult] = []
+        # per test node id: the requirement IDs whose verdict rests on what the broker saw (the firehose)
+        self.firehose_evidence: dict[str, set[str]] = {}
         self.session_state: Any = None  # the running KitSession, set by the suite's session fixture
         self.client_state: Any = None   # the running ClientSession, set by the client suite's fixture
         self.started = time.time()
@@ -187,7 +189,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
     if call.when == "call" or (call.when == "setup" and (rep.failed or rep.skipped)):
         result = TestResult(item.nodeid, ids, "passed", duration=call.duration)
         if trace is not None:
-            result.trace = [m.to_dict() for m in trace.messages]
+            result.trace = trace.to_dicts()
+            if trace.firehose_evidence:
+                kit.firehose_evidence[item.nodeid] = set(trace.firehose_evidence)
         exc = call.excinfo.value if call.excinfo else None
         if rep.skipped and isinstance(exc, pytest.skip.Exception):
             reason = str(exc)
@@ -200,7 +204,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
             _classify_failure(item, rep, exc, kit, ids, result, trace)
         kit.results.append(result)
     if rep.failed and trace is not None:
-        rep.sections.append(("AMQP messages (as the broker delivered them to the kit)", mask(trace.render())))
+        rep.sections.append(("AMQP messages the kit sent and received (as delivered to its own queues)",
+                             mask(trace.render())))
+        title = "as seen at the broker (firehose)" if trace.broker is not None else "as seen at the broker"
+        rep.sections.append((title, mask(trace.render_broker())))
 
 
 def _classify_failure(item: pytest.Item, rep: Any, exc: BaseException | None, kit: KitConfig,
@@ -247,6 +254,12 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
         lines.append(f"client driver: {kit.client_cmd}" + (" (client-only run)" if kit.client_only else ""))
     if kit.baseline.path:
         lines.append(f"baseline: {kit.baseline.path} ({len(kit.baseline.reasons)} known deviations)")
+    if kit.broker_mode == "private":
+        lines.append("broker: a private RabbitMQ node the kit starts; observer: " +
+                     ("the kit's own and spy queues" if kit.observer == "spy" else "firehose"))
+    else:
+        lines.append(f"broker: resolved at start (see the verdicts); observer: {kit.observer} "
+                     "(the firehose needs a broker the kit owns: --broker private)")
     return lines
 
 

@@ -23,6 +23,8 @@ ORDER = ["fail", "stale baseline", "kit error", "non-strict", "known deviation",
 def build(kit: Any) -> dict:
     verdicts = requirement_verdicts(kit.registry, kit.results, kit.strict, kit.baseline)
     state = kit.session_state
+    observer = state.observer if state else None
+    mark_evidence_sources(verdicts, getattr(kit, "firehose_evidence", {}), observer)
     client = getattr(kit, "client_state", None)
     broker = state.broker if state else (client.broker if client else None)
     counts = Counter(v["verdict"] for v in verdicts.values())
@@ -43,7 +45,8 @@ def build(kit: Any) -> dict:
             "provider": broker.provider if broker else None,
             "version": broker.version if broker else None,
             "uri": mask(broker.uri) if broker else None,
-            "observer": state.observer if state else None,
+            "observer": observer,
+            "observer_description": state.observer_description if state else None,
         },
         "client": {"command": getattr(kit, "client_cmd", None), "client_only": getattr(kit, "client_only", False),
                    "rpc_exchange": client.rpc_exchange if client else None},
@@ -62,10 +65,33 @@ def build(kit: Any) -> dict:
     }
 
 
+def mark_evidence_sources(verdicts: dict[str, dict], firehose_evidence: dict[str, set[str]],
+                          observer: str | None) -> None:
+    """Records per requirement whether its verdict rests on what the broker saw (the firehose) or only on what
+    reached the kit's own and spy queues."""
+    for req_id, entry in verdicts.items():
+        tests = [e["test"] for e in entry["evidence"] if "test" in e]
+        from_firehose = sorted(t for t in tests if req_id in firehose_evidence.get(t, ()))
+        entry["firehose_evidence"] = bool(from_firehose)
+        if from_firehose:
+            entry["observed_through"] = "firehose"
+            for item in entry["evidence"]:
+                item["firehose"] = item.get("test") in from_firehose
+        elif tests:
+            entry["observed_through"] = "kit queues" if observer != "firehose" else "kit queues (firehose running)"
+
+
+def observer_line(document: dict) -> str:
+    broker = document["broker"]
+    return (f"broker: {broker['provider']} RabbitMQ {broker['version']}; observer: "
+            f"{broker.get('observer_description') or broker['observer']}")
+
+
 def summary_lines(document: dict) -> list[str]:
     summary = document["summary"]
     counts = summary["counts"]
-    lines = [f"MUST requirements passed: {summary['must_pass']}/{summary['must_total']}",
+    lines = [observer_line(document),
+             f"MUST requirements passed: {summary['must_pass']}/{summary['must_total']}",
              "verdicts: " + ", ".join(f"{k}={counts[k]}" for k in ORDER if k in counts)]
     for req_id, entry in document["requirements"].items():
         if entry["verdict"] in ("fail", "stale baseline", "non-strict", "known deviation", "kit error"):
@@ -81,28 +107,40 @@ def markdown(document: dict) -> str:
     out = ["# nameko conformance report", "",
            f"- target: `{document['target']['uri']}`" + (f" (command `{document['target']['command']}`)"
                                                           if document["target"]["command"] else ""),
-           f"- broker: {document['broker']['provider']} RabbitMQ {document['broker']['version']}, "
-           f"observer {document['broker']['observer']}",
+           f"- {observer_line(document)}",
            f"- kit {document['kit']['version']}, spec registry `{document['spec']['registry']}`",
            f"- gate: **{'PASS' if summary['gate'] else 'FAIL'}** — MUST passed {summary['must_pass']}/"
            f"{summary['must_total']}; {document['duration_s']} s", "",
            "| verdict | count |", "|---|---|"]
     out += [f"| {k} | {summary['counts'][k]} |" for k in ORDER if k in summary["counts"]]
-    out += ["", "## Requirement coverage", "", "| requirement | level | role | verdict | tests | note |",
-            "|---|---|---|---|---|---|"]
+    out += ["", "## Requirement coverage", "",
+            "Seen at: *broker* = judged from the firehose (every publish and the queues it reached); *kit* = from "
+            "what reached the kit's own and spy queues.", "",
+            "| requirement | level | role | verdict | tests | seen at | note |",
+            "|---|---|---|---|---|---|---|"]
     for req_id, entry in document["requirements"].items():
         note = entry.get("reason") or entry.get("baseline_reason") or ""
         if entry["evidence"] and "message" in entry["evidence"][0]:
             note = entry["evidence"][0]["message"]
         tests = len(entry["tests"])
-        out.append(f"| {req_id} | {entry['level']} | {entry['role']} | {entry['verdict']} | {tests} | "
+        seen_at = "broker" if entry.get("firehose_evidence") else ("kit" if entry.get("observed_through") else "")
+        out.append(f"| {req_id} | {entry['level']} | {entry['role']} | {entry['verdict']} | {tests} | {seen_at} | "
                    f"{note.replace('|', '/')[:160]} |")
     failures = [t for t in document["tests"] if t["outcome"] == "failed"]
     if failures:
         out += ["", "## Failures", ""]
         for test in failures:
+            kit_side = [m for m in test["trace"] if m.get("direction") != "at broker"]
+            broker_side = [m for m in test["trace"] if m.get("direction") == "at broker"]
             out += [f"### `{test['nodeid']}`", "", f"{test['message']}", "", f"Reproduce: `{test['reproduce']}`", "",
-                    "```"] + [json.dumps(m, ensure_ascii=False)[:400] for m in test["trace"][-20:]] + ["```", ""]
+                    "Sent and received by the kit:", "", "```"]
+            out += [json.dumps(m, ensure_ascii=False)[:400] for m in kit_side[-20:]] + ["```", ""]
+            if broker_side:
+                out += ["As seen at the broker (firehose):", "", "```"]
+                out += [json.dumps(m, ensure_ascii=False)[:400] for m in broker_side[-20:]] + ["```", ""]
+            elif document["broker"]["observer"] != "firehose":
+                out += ["As seen at the broker: not observed (no firehose; the kit saw only its own and spy queues).",
+                        ""]
     return "\n".join(out) + "\n"
 
 

@@ -13,7 +13,7 @@ from nameko_conformance import broker as brokers
 from nameko_conformance.amqp import KitPeer, ProbeService
 from nameko_conformance.launcher import REFERENCE_COMMAND, LaunchedTarget
 from nameko_conformance.outcomes import KitFault
-from nameko_conformance.trace import Trace
+from nameko_conformance.trace import FIREHOSE_OBSERVER, SPY_OBSERVER, Trace
 from nameko_conformance.uri import Target, parse_capabilities, parse_target
 
 
@@ -45,8 +45,8 @@ class KitSession:
         else:
             target = Target(broker.uri, given.service, given.rpc_exchange, given.capabilities)
         session = cls(target, broker, command)
-        session.observer = session._observer(kit.observer)
         try:
+            session.observer = session._observer(kit.observer)
             session.probe = ProbeService(target.connection_parameters(), target.rpc_exchange,
                                          f"{target.service}_probe").start()
             if command:
@@ -57,19 +57,30 @@ class KitSession:
         return session
 
     def _observer(self, wanted: str) -> str:
+        """Switches the firehose on when the kit owns the node (and it is wanted); says which observer is used."""
         if wanted in ("auto", "firehose") and self.broker.node is not None:
             try:
                 from nameko_conformance.capture.firehose import Firehose
-                self.firehose = Firehose(self.broker.node, vhost="/")
-                return "firehose"
+                self.firehose = Firehose(self.broker.node, vhost="/", rpc_exchange=self.target.rpc_exchange).start()
+                return FIREHOSE_OBSERVER
             except Exception as exc:  # the firehose is an extra view; the spy queues still work without it
+                self.firehose = None
                 if wanted == "firehose":
                     raise KitFault(f"--observer firehose: {exc!r}") from exc
         elif wanted == "firehose":
             raise KitFault("--observer firehose needs a broker the kit owns (--broker private)")
-        return "spy"
+        return SPY_OBSERVER
+
+    @property
+    def observer_description(self) -> str:
+        if self.observer == FIREHOSE_OBSERVER:
+            return (f"firehose on the {self.broker.provider} broker the kit owns (every publish, with the queues "
+                    f"it was routed to), plus the kit's own queues")
+        return f"the kit's own reply queues and narrow spy queues ({self.broker.provider} broker, no firehose)"
 
     def peer(self, trace: Trace) -> KitPeer:
+        if self.firehose is not None:
+            trace.watch(self.firehose, self.target.service)
         return KitPeer(self.target.connection_parameters(), self.target.rpc_exchange, self.target.service, trace)
 
     def stop(self) -> None:
@@ -79,8 +90,12 @@ class KitSession:
             self.probe.stop()
         if self.launched is not None:
             self._delete_launched_topology()
-        if self.firehose is not None and hasattr(self.firehose, "close"):
-            self.firehose.close()
+        if self.firehose is not None:
+            try:
+                self.firehose.stop()
+            except Exception:  # the node goes next; a firehose that cannot be switched off goes with it
+                pass
+            self.firehose = None
         if self.broker.stop is not None:
             self.broker.stop()
 

@@ -10,8 +10,9 @@ from typing import Any, Iterable
 import jsonschema
 
 from nameko_conformance.data import load_schema
-from nameko_conformance.outcomes import ConformanceFailure
-from nameko_conformance.trace import Seen
+from nameko_conformance.capture.wire import WireMessage
+from nameko_conformance.outcomes import ConformanceFailure, Inconclusive
+from nameko_conformance.trace import Seen, broker_line
 
 BUILTIN_PATHS = {
     "MethodNotFound": "nameko.exceptions.MethodNotFound",
@@ -213,3 +214,91 @@ def is_uuid4(text: Any) -> bool:
     except ValueError:
         return False
     return parsed.version == 4 and str(parsed) == text
+
+
+# -- broker-side evidence (the firehose: every publish with the queues the broker routed it to) -------------------
+
+def _at_broker(publish: WireMessage) -> str:
+    return f"the broker saw: {broker_line(publish)}"
+
+
+def is_reply_publish(publish: WireMessage, correlation_id: str | None, request_routing_key: str) -> bool:
+    """A publish carrying the request's correlation id that is not the request itself (its key differs)."""
+    return publish.properties.get("correlation_id") == correlation_id and publish.routing_key != request_routing_key
+
+
+def verify_reply_publish(publish: WireMessage, rpc_exchange: str, reply_key: str) -> None:
+    """RPC-REPLY-1 at the broker: the reply was published to the RPC exchange keyed by the request's reply_to."""
+    if publish.exchange != rpc_exchange or publish.routing_key != reply_key:
+        fail(f"expected the reply published to exchange {rpc_exchange!r} with key {reply_key!r}; "
+             f"{_at_broker(publish)}", "RPC-REPLY-1")
+
+
+def verify_unroutable_reply_publish(publish: WireMessage | None, unbound_key: str) -> None:
+    """The reply to a request whose reply_to is bound nowhere is still published once, and reaches no queue."""
+    if publish is None:
+        fail(f"expected a reply published with key {unbound_key!r} (to a reply_to bound nowhere); the broker saw "
+             f"no such publish", "RPC-REPLY-9")
+    if publish.routed_queues:
+        raise Inconclusive(f"the reply to {unbound_key!r} was routable after all ({_at_broker(publish)}); the "
+                           f"unroutable case was not exercised", "RPC-REPLY-8")
+
+
+def verify_unroutable_request(publish: WireMessage) -> None:
+    """The premise of RPC-CALL-1: the broker routed the target client's request to no queue."""
+    if publish.routed_queues:
+        raise Inconclusive(f"a queue takes requests for the unknown service ({_at_broker(publish)}); the "
+                           f"unroutable case was not exercised", "RPC-CALL-1")
+
+
+def reply_queue_of(publish: WireMessage, reply_to: str) -> str:
+    """RPC-CORR-1 at the broker: the reply to the target's client, keyed by its reply_to on the RPC exchange, reached
+    a queue (the client's reply queue); returns that queue's name."""
+    routed = list(publish.routed_queues or ())
+    if publish.routing_key != reply_to or not routed:
+        fail(f"expected a queue bound to the RPC exchange with key {reply_to!r} (the client's reply_to) to take the "
+             f"reply; {_at_broker(publish)}", "RPC-CORR-1")
+    if len(routed) > 1:
+        raise Inconclusive(f"the reply reached several queues {routed}; which one is the client's is unknown",
+                           "RPC-CORR-4")
+    return routed[0]
+
+
+def verify_reply_queue_name(queue: str, client: str, reply_to: str) -> None:
+    expected = f"rpc.reply-{client}-{reply_to}"
+    if queue != expected:
+        fail(f"expected the client's reply queue named {expected!r}; the broker routed its replies to {queue!r}",
+             "RPC-CORR-4")
+
+
+def handler_queue_names(source: str, event_type: str, service: str) -> dict[str, str]:
+    """The names the testee contract's ping handlers consume from; the broadcast one is a prefix (EVT-5/6/7)."""
+    return {"service_pool": f"evt-{source}-{event_type}--{service}.on_ping_pool",
+            "singleton": f"evt-{source}-{event_type}",
+            "broadcast": f"evt-{source}-{event_type}--{service}.on_ping_broadcast-"}
+
+
+def verify_event_routing(publish: WireMessage, source: str, event_type: str, service: str) -> None:
+    """An event from ``source`` reaches the three handler queues of ``service``, each named as its type requires."""
+    routed = list(publish.routed_queues or ())
+    names = handler_queue_names(source, event_type, service)
+    if names["service_pool"] not in routed:
+        fail(f"expected the event routed to the service_pool handler's queue {names['service_pool']!r}; "
+             f"{_at_broker(publish)}", ("EVT-5", "EVT-11"))
+    if names["singleton"] not in routed:
+        fail(f"expected the event routed to the singleton handler's queue {names['singleton']!r}; "
+             f"{_at_broker(publish)}", ("EVT-6", "EVT-11"))
+    broadcast = [q for q in routed if q.startswith(names["broadcast"]) and len(q) > len(names["broadcast"])]
+    if len(broadcast) != 1:
+        fail(f"expected the event routed to one broadcast handler queue {names['broadcast']}<id> (one instance); "
+             f"{_at_broker(publish)}", ("EVT-7", "EVT-11"))
+
+
+def verify_dispatch_publish(publish: WireMessage | None, service: str, event_type: str) -> None:
+    """EVT-1 at the broker: dispatch(T, …) from S was published to S.events keyed T."""
+    exchange = f"{service}.events"
+    if publish is None:
+        fail(f"expected an event published to {exchange!r} keyed {event_type!r}; the broker saw no publish of it",
+             "EVT-1")
+    if publish.exchange != exchange or publish.routing_key != event_type:
+        fail(f"expected the event published to {exchange!r} keyed {event_type!r}; {_at_broker(publish)}", "EVT-1")

@@ -4,7 +4,7 @@ import pytest
 
 from nameko_conformance import verify
 from nameko_conformance.messages import OMIT
-from nameko_conformance.suite._steps import exactly_one_reply, reply_to
+from nameko_conformance.suite._steps import at_broker, exactly_one_reply, reply_to
 
 pytestmark = pytest.mark.capability("server")
 
@@ -45,12 +45,19 @@ def test_reply_without_correlation_id_when_request_has_none(peer):
 
 @pytest.mark.req("RPC-REPLY-8", "MAL-9")
 def test_unroutable_reply_does_not_stop_the_server(peer):
-    """A request whose reply_to is bound nowhere is consumed, and the server keeps serving."""
-    peer.request("echo", ["lost"], reply_to="conformance-kit-unbound-" + peer.reply_key)
+    """A request whose reply_to is bound nowhere is consumed, and the server keeps serving; at the broker its reply
+    is published and reaches no queue."""
+    unbound = "conformance-kit-unbound-" + peer.reply_key
+    out = peer.request("echo", ["lost"], reply_to=unbound)
     peer.sentinel(("RPC-REPLY-8", "MAL-9"))
     state = peer.passive_queue(f"rpc-{peer.service}")
     if state.ok and state.message_count:
         verify.fail(f"expected rpc-{peer.service} drained after the sentinel, saw {state}", "RPC-REPLY-8")
+    if peer.trace.broker is not None:
+        publish = at_broker(peer.trace, lambda m: verify.is_reply_publish(m, out.correlation_id, out.routing_key),
+                            f"the reply to {unbound}")
+        verify.verify_unroutable_reply_publish(publish, unbound)
+        peer.trace.seen_by_broker("RPC-REPLY-8")
 
 
 @pytest.mark.req("RPC-REPLY-1", "RPC-REPLY-2", "RPC-REPLY-9")

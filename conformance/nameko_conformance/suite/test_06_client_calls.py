@@ -4,7 +4,7 @@ import pytest
 
 from nameko_conformance import verify
 from nameko_conformance.outcomes import Inconclusive
-from nameko_conformance.suite._steps import reply_to
+from nameko_conformance.suite._steps import at_broker, reply_to
 
 pytestmark = [pytest.mark.capability("server"), pytest.mark.capability("client")]
 
@@ -20,6 +20,19 @@ def nested_call(peer, probe, service, method="kit_method", args=("n1",), kwargs=
     if len(seen) != 1:
         verify.fail(f"expected exactly one request at the probe service, saw {len(seen)}", "TESTEE-6")
     return result, seen[0]
+
+
+def client_reply_queue(peer, request):
+    """The queue the broker routed the probe's reply to (the target client's reply queue), from the firehose;
+    None without one."""
+    reply_key, correlation_id = request.properties.get("reply_to"), request.properties.get("correlation_id")
+    if peer.trace.broker is None or not reply_key:
+        return None
+    publish = at_broker(peer.trace, lambda m: m.exchange == peer.rpc_exchange and m.routing_key == reply_key
+                        and m.properties.get("correlation_id") == correlation_id, "the probe's reply")
+    if publish is None:
+        return None
+    return verify.reply_queue_of(publish, reply_key)
 
 
 @pytest.mark.req("RPC-REQ-1", "RPC-REQ-2", "RPC-REQ-3", "RPC-REQ-4", "RPC-REQ-5", "RPC-REQ-9", "TOPO-6",
@@ -48,6 +61,8 @@ def test_nested_request_is_well_formed(peer, probe, service):
         verify.fail(f"expected a body {{args: array, kwargs: object}}, saw {body!r}", "RPC-REQ-5")
     if set(body) != {"args", "kwargs"}:
         verify.fail(f"expected only args and kwargs in the body, saw {sorted(body)}", "RPC-REQ-9")
+    if client_reply_queue(peer, request) is not None:
+        peer.trace.seen_by_broker("RPC-CORR-1")
 
 
 @pytest.mark.req("RPC-REQ-6", "RPC-REQ-7")
@@ -79,7 +94,11 @@ def test_nested_correlation_ids_are_unique_uuid4(peer, probe, service):
 def test_reply_queue_is_named_and_expires(peer, probe, service):
     """The client's reply queue is rpc.reply-<client>-<reply_to>, durable, with x-expires 300000."""
     _, request = nested_call(peer, probe, service)
-    name = f"rpc.reply-{service}-{request.properties.get('reply_to')}"
+    reply_key = request.properties.get("reply_to")
+    expected = f"rpc.reply-{service}-{reply_key}"
+    # The firehose names the queue the probe's reply reached; without it the kit can only try the SHOULD name.
+    learned = client_reply_queue(peer, request)
+    name = learned or expected
     found = peer.passive_queue(name)
     if not found.ok:
         if found.code == 405:
@@ -87,6 +106,13 @@ def test_reply_queue_is_named_and_expires(peer, probe, service):
             verify.fail(f"expected {name} not exclusive, saw 405 (exclusive)", "RPC-CORR-5")
         raise Inconclusive(f"no queue {name} (the SHOULD name); the reply queue's flags are not observable",
                            ("RPC-CORR-4", "RPC-CORR-6"))
+    verify_reply_queue_flags(peer, name)
+    if learned is not None:
+        verify.verify_reply_queue_name(learned, service, reply_key)
+        peer.trace.seen_by_broker("RPC-CORR-4")
+
+
+def verify_reply_queue_flags(peer, name):
     if peer.equivalent_queue(name, durable=True, arguments={"x-expires": 300000}).ok:
         return
     for flags in ({"durable": True, "auto_delete": True}, {"durable": False, "auto_delete": True},
@@ -129,10 +155,17 @@ def test_nested_stack_is_capped(peer, probe, service):
 
 @pytest.mark.req("RPC-CALL-1", "RPC-REQ-8", "TESTEE-11")
 def test_unknown_service_fails_fast(peer, service):
-    """A nested call to a service nobody serves fails with UnknownService, which returns as an error reply."""
+    """A nested call to a service nobody serves fails with UnknownService, which returns as an error reply; at the
+    broker the target client's request reaches no queue."""
     out = peer.request("call", [f"{service}_nosuch", "anything", [], {}])
     reply = reply_to(peer, out, requirement="RPC-CALL-1")
+    request = at_broker(peer.trace, lambda m: m.routing_key == f"{service}_nosuch.anything",
+                        f"the target client's request to {service}_nosuch")
+    if request is not None:
+        verify.verify_unroutable_request(request)
     error = verify.verify_error_reply(reply, None, "RPC-CALL-1")
     if error["exc_type"] != "UnknownService":
         verify.fail(f"expected the nested call to fail with UnknownService, saw {error['exc_type']} "
                     f"({error['value']!r})", ("RPC-CALL-1", "RPC-REQ-8"))
+    if request is not None:
+        peer.trace.seen_by_broker("RPC-CALL-1")

@@ -8,7 +8,8 @@ import pytest
 
 from nameko_conformance import verify
 from nameko_conformance.messages import MessageFactory
-from nameko_conformance.suite._steps import call_ok
+from nameko_conformance.outcomes import KitFault
+from nameko_conformance.suite._steps import at_broker, call_ok, needs_firehose
 
 HANDLERS = ("service_pool", "singleton", "broadcast")
 
@@ -32,6 +33,12 @@ def test_dispatch_publishes_bare_json_to_service_events(peer, service):
     headers = {"nameko.call_id_stack": ["kit.root.1"], "nameko.language": "de"}
     out = peer.request("dispatch", [event_type, payload], headers=headers)
     verify.verify_success(peer.wait_reply(out.correlation_id, what="dispatch", requirement="TESTEE-7"))
+    if peer.trace.broker is not None:
+        # At the broker the event shows wherever it was published, not only where the spy queue is bound.
+        publish = at_broker(peer.trace, lambda m: m.routing_key == event_type or (
+            m.exchange.endswith(".events") and _json_or_none(m) == payload), f"the {event_type} event", timeout=5)
+        verify.verify_dispatch_publish(publish, service, event_type)
+        peer.trace.seen_by_broker("EVT-1")
     event = peer.wait_for(lambda m: m.via == f"spy:{exchange}", timeout=5)
     if event is None:
         verify.fail(f"expected an event on {exchange} keyed {event_type!r}, saw none", ("EVT-1", "TESTEE-7"))
@@ -46,6 +53,13 @@ def test_dispatch_publishes_bare_json_to_service_events(peer, service):
         verify.fail(f"expected ['kit.root.1', <dispatching worker id>], saw {stack!r}", "CTX-6")
     if (event.headers or {}).get("nameko.language") != "de":
         verify.fail(f"expected nameko.language 'de' carried onto the event, saw {event.headers!r}", "CTX-7")
+
+
+def _json_or_none(message):
+    try:
+        return message.json_body()
+    except ValueError:
+        return None
 
 
 def events_received(peer, expected_count, timeout=5.0):
@@ -101,3 +115,21 @@ def test_each_handler_type_gets_each_event_once(peer, service):
         state = peer.passive_queue(name)
         if state.ok and state.message_count:
             verify.fail(f"expected {name} drained after handling, saw {state}", ("EVT-10", "MAL-13"))
+
+
+@pytest.mark.capability("server", "events-handle")
+@pytest.mark.req("EVT-5", "EVT-6", "EVT-7", "EVT-11")
+def test_ping_reaches_the_three_handler_queues_at_the_broker(peer, service):
+    """At the broker a ping from <service>_src reaches evt-S-ping--V.on_ping_pool, evt-S-ping and one
+    evt-S-ping--V.on_ping_broadcast-<id> queue."""
+    needs_firehose(peer.trace, ("EVT-5", "EVT-6", "EVT-7", "EVT-11"),
+                   "the queues an event reaches (and the broadcast queue's name) show only at the broker")
+    source = f"{service}_src"
+    token = str(uuid.uuid4())
+    peer.publish(MessageFactory.event(source, "ping", {"token": token}))
+    publish = at_broker(peer.trace, lambda m: m.exchange == f"{source}.events" and token.encode() in m.body,
+                        "the kit's ping", timeout=5)
+    if publish is None:
+        raise KitFault(f"the firehose did not show the kit's own ping on {source}.events")
+    verify.verify_event_routing(publish, source, "ping", service)
+    peer.trace.seen_by_broker(("EVT-5", "EVT-6", "EVT-7", "EVT-11"))
