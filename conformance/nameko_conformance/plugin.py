@@ -203,6 +203,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
         elif rep.failed:
             _classify_failure(item, rep, exc, kit, ids, result, trace)
         kit.results.append(result)
+    if rep.longrepr is not None and not isinstance(rep.longrepr, tuple):
+        # Tracebacks show argument values (a URI, a session); a password in them is masked like everywhere else.
+        text = str(rep.longrepr)
+        if mask(text) != text:
+            rep.longrepr = mask(text)
     if rep.failed and trace is not None:
         rep.sections.append(("AMQP messages the kit sent and received (as delivered to its own queues)",
                              mask(trace.render())))

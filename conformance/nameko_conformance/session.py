@@ -14,7 +14,7 @@ from nameko_conformance.amqp import KitPeer, ProbeService
 from nameko_conformance.launcher import REFERENCE_COMMAND, LaunchedTarget
 from nameko_conformance.outcomes import KitFault
 from nameko_conformance.trace import FIREHOSE_OBSERVER, SPY_OBSERVER, Trace
-from nameko_conformance.uri import Target, parse_capabilities, parse_target
+from nameko_conformance.uri import Target, mask, parse_capabilities, parse_target
 
 
 @dataclass
@@ -55,6 +55,11 @@ class KitSession:
             session.stop()
             raise
         return session
+
+    def __repr__(self) -> str:
+        # Shown in failure tracebacks as a fixture value: never with the broker's password.
+        return mask(f"KitSession(target={self.target.uri!r}, broker={self.broker.provider!r}, "
+                    f"observer={self.observer!r}, command={self.command!r})")
 
     def _observer(self, wanted: str) -> str:
         """Switches the firehose on when the kit owns the node (and it is wanted); says which observer is used."""
@@ -170,6 +175,10 @@ class ClientSession:
         connection.channel().exchange_declare(session.rpc_exchange, "topic", durable=True)
         connection.close()
         return session
+
+    def __repr__(self) -> str:
+        return mask(f"ClientSession(amqp_uri={self.amqp_uri!r}, client_cmd={self.client_cmd!r}, "
+                    f"rpc_exchange={self.rpc_exchange!r})")
 
     def note_request(self, reply_to: str | None, headers: dict | None) -> None:
         """Remembers the reply queues a client may have left behind for this request (removed at stop)."""
