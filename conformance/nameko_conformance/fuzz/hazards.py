@@ -188,3 +188,74 @@ def body_of_size(target_bytes: int = DEFAULT_LARGE_BODY_BYTES, filler: str = "x"
 def encoded_size(body) -> int:
     """The UTF-8 size of `body` as nameko would not escape it (ensure_ascii=False)."""
     return len(json.dumps(body, ensure_ascii=False).encode("utf-8"))
+
+
+# -- which hazard classes a generated value holds (used to prove that fast strategies keep their coverage) ------
+
+HEAVY_HAZARD_BYTES = 8 * 1024      # hazards above this size are drawn rarely: they cost time on every hop
+LARGE_BODY_BYTES = 512 * 1024      # a body this large approaches the MAL-12 limit (1 MiB)
+SMALLEST_NORMAL_DOUBLE = 2.2250738585072014e-308
+EXTREME_DOUBLE = 1e300
+LONG_STRING_BYTES = 65536
+
+
+def is_heavy(hazard: Hazard) -> bool:
+    return encoded_size(hazard.value) > HEAVY_HAZARD_BYTES
+
+
+def _planes(text: str) -> set[int]:
+    return {0} if text.isascii() else {ord(char) >> 16 for char in set(text)}
+
+
+def _collect(value, depth: int, classes: set[str]) -> int:
+    """Adds the classes found in `value` to `classes`; returns the nesting depth of `value`."""
+    if isinstance(value, bool) or value is None:
+        return 0
+    if isinstance(value, int):
+        if abs(value) > SAFE_INTEGER_MAX:
+            classes.add("int-beyond-2^53")
+        if abs(value) >= 2**64:
+            classes.add("int-beyond-2^64")
+        return 0
+    if isinstance(value, float):
+        if value == 0 and str(value).startswith("-"):
+            classes.add("negative-zero")
+        elif 0 < abs(value) < SMALLEST_NORMAL_DOUBLE:
+            classes.add("subnormal-float")
+        elif abs(value) >= EXTREME_DOUBLE:
+            classes.add("extreme-float")
+        return 0
+    if isinstance(value, str):
+        classes.update(f"plane-{plane}" for plane in _planes(value))
+        if len(value) * 4 >= LONG_STRING_BYTES and len(value.encode("utf-8", "surrogatepass")) >= LONG_STRING_BYTES:
+            classes.add("long-string")
+        return 0
+    if isinstance(value, list):
+        return 1 + max((_collect(item, depth + 1, classes) for item in value), default=0)
+    if isinstance(value, dict):
+        for key in value:
+            if key == "":
+                classes.add("empty-key")
+            elif key in KEY_HAZARDS:
+                classes.add("odd-key")
+            classes.update(f"plane-{plane}" for plane in _planes(key))
+        return 1 + max((_collect(item, depth + 1, classes) for item in value.values()), default=0)
+    raise TypeError(f"{type(value).__name__} is not a JSON value")
+
+
+def hazard_classes(body) -> set[str]:
+    """The hazard classes a request body holds: big integers, -0.0, subnormal and extreme doubles, the Unicode
+    planes of its text, empty and odd keys, deep nesting (≥ DEFAULT_MAX_NESTING), long strings (≥ 64 KiB of
+    UTF-8), a large body (≥ LARGE_BODY_BYTES written with \\u escapes, its longer form)."""
+    classes: set[str] = set()
+    # The body's own members (args, kwargs) are not hazards; what they hold is, kwargs names included.
+    if _collect([body.get("args"), body.get("kwargs")], 0, classes) >= DEFAULT_MAX_NESTING:
+        classes.add("deep-nesting")
+    if len(json.dumps(body)) >= LARGE_BODY_BYTES:  # the longer form: non-ASCII written as \u escapes
+        classes.add("large-body")
+    return classes
+
+
+EXPECTED_HAZARD_CLASSES = frozenset(
+    {"int-beyond-2^53", "int-beyond-2^64", "negative-zero", "subnormal-float", "extreme-float", "empty-key",
+     "odd-key", "deep-nesting", "long-string", "large-body"} | {f"plane-{plane}" for plane in range(17)})

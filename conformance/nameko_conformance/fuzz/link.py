@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections import deque
+from typing import Callable
 
 import pika
 import pika.exceptions
@@ -54,6 +55,22 @@ class FuzzLink:
                 return None
             self.connection.process_data_events(time_limit=min(left, 0.05))
         return self._replies.pop(correlation_id)
+
+    def has_reply(self, correlation_id: str | None) -> bool:
+        return correlation_id in self._replies
+
+    def pop_reply(self, correlation_id: str | None) -> Seen | None:
+        return self._replies.pop(correlation_id, None)
+
+    def wait_until(self, settled: Callable[[], bool], timeout: float) -> bool:
+        """Dispatches replies until ``settled()`` holds or ``timeout`` seconds passed; returns ``settled()``."""
+        deadline = time.monotonic() + timeout
+        while not settled():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return settled()
+            self.connection.process_data_events(time_limit=min(left, 0.05))
+        return True
 
     def drain(self, seconds: float) -> None:
         self.connection.process_data_events(time_limit=seconds)

@@ -1,13 +1,14 @@
 """The fuzz properties against a target: echo round trips, invalid raw bodies, context propagation.
 
-Each check publishes one example and a sentinel echo right behind it, then judges the example's reply and
-proves with the sentinel's reply that the target still answers (MAL-9, MAL-12). Pipelining the sentinel keeps
-one broker round trip per example. Checks raise ``ConformanceFailure`` naming the requirement broken.
+Each check publishes its example (the echo property: a batch of requests back to back) and a sentinel echo right
+behind it, then judges each reply and proves with the sentinel's reply that the target still answers (MAL-9,
+MAL-12). Pipelining keeps one broker round trip per example however many messages it holds. Checks raise ``ConformanceFailure`` naming the requirement broken.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from nameko_conformance.fuzz.canonical import compare
@@ -18,7 +19,7 @@ from nameko_conformance.outcomes import ConformanceFailure
 from nameko_conformance.trace import Seen
 
 REPLY_TIMEOUT = 5.0
-NO_REPLY_GRACE = 0.2   # after the sentinel's reply, how long a reply published before it may still be in flight
+NO_REPLY_GRACE = 0.5   # after the sentinel's reply, how long a reply published before it may still be in flight
 STACK_CAP = 10         # CTX-5: parents kept
 NO_REPLY = "none"
 
@@ -44,27 +45,59 @@ def reply_kind(reply: Seen | None) -> tuple[str, Any]:
     return (error.get("exc_type") if isinstance(error, dict) else repr(error)), error
 
 
-def send_with_sentinel(link: FuzzLink, context: ExampleContext, out, liveness: str) -> Seen | None:
-    """Publishes ``out`` then a sentinel echo; returns the reply to ``out`` (None when the target gave none)."""
-    context.sent = link.send(out)
-    token = f"sentinel-{out.correlation_id}"
-    sentinel = link.send(link.factory.request("echo", [token]))
-    reply = link.take(out.correlation_id, REPLY_TIMEOUT)
-    sentinel_reply = link.take(sentinel.correlation_id, REPLY_TIMEOUT if reply is not None else REPLY_TIMEOUT)
-    if sentinel_reply is None:
+def send_batch_with_sentinel(link: FuzzLink, context: ExampleContext, outs: list, liveness: str) -> list:
+    """Publishes ``outs`` back to back, then a sentinel echo; returns their replies in order (None for a message
+    the target did not answer). Fails with ``liveness`` when the sentinel gets no reply."""
+    for out in outs:
+        context.sent = link.send(out)
+    sentinel = link.send(link.factory.request("echo", [f"sentinel-{outs[-1].correlation_id}"]))
+    expected = [out.correlation_id for out in outs]
+    sentinel_seen_at = None
+
+    def settled() -> bool:
+        nonlocal sentinel_seen_at
+        if not link.has_reply(sentinel.correlation_id):
+            return False
+        if all(link.has_reply(correlation_id) for correlation_id in expected):
+            return True
+        # A target may answer concurrently, so a reply published before the sentinel's may still be in flight.
+        sentinel_seen_at = sentinel_seen_at or time.monotonic()
+        return time.monotonic() - sentinel_seen_at >= NO_REPLY_GRACE
+
+    link.wait_until(settled, REPLY_TIMEOUT)
+    replies = [link.pop_reply(correlation_id) for correlation_id in expected]
+    if link.pop_reply(sentinel.correlation_id) is None:
+        unanswered = [out for out, reply in zip(outs, replies) if reply is None]
+        context.sent = unanswered[0] if unanswered else outs[-1]
         context.outcome = "no reply to the sentinel echo published after the example"
         _fail(f"expected the target to go on answering after this example, saw no reply to an echo published "
               f"right after it within {REPLY_TIMEOUT:.0f} s", liveness)
-    if reply is None:
-        reply = link.take(out.correlation_id, NO_REPLY_GRACE)
-    return reply
+    return replies
+
+
+def send_with_sentinel(link: FuzzLink, context: ExampleContext, out, liveness: str) -> Seen | None:
+    """Publishes ``out`` then a sentinel echo; returns the reply to ``out`` (None when the target gave none)."""
+    return send_batch_with_sentinel(link, context, [out], liveness)[0]
 
 
 def check_echo(link: FuzzLink, body: dict, ensure_ascii: bool, context: ExampleContext) -> None:
     """A valid request's args and kwargs come back from echo unchanged (TESTEE-2, SER-2, SER-4, SER-5, SER-13)."""
-    raw = json.dumps(body, ensure_ascii=ensure_ascii, allow_nan=False).encode("utf-8")
-    out = link.factory.request("echo", body=raw)
-    reply = send_with_sentinel(link, context, out, "MAL-12")
+    check_echo_batch(link, [(body, ensure_ascii)], context)
+
+
+def check_echo_batch(link: FuzzLink, examples: list, context: ExampleContext) -> None:
+    """Every (body, ensure_ascii) of ``examples`` is published back to back, then each reply is judged in order:
+    args and kwargs come back unchanged. A failure names the message whose reply broke the property."""
+    raws = [json.dumps(body, ensure_ascii=ensure_ascii, allow_nan=False).encode("utf-8")
+            for body, ensure_ascii in examples]
+    outs = [link.factory.request("echo", body=raw) for raw in raws]
+    replies = send_batch_with_sentinel(link, context, outs, "MAL-12")
+    for (body, _), raw, out, reply in zip(examples, raws, outs, replies):
+        context.sent = out
+        _judge_echo(body, raw, reply, context)
+
+
+def _judge_echo(body: dict, raw: bytes, reply: Seen | None, context: ExampleContext) -> None:
     kind, detail = reply_kind(reply)
     context.outcome = f"{kind}: {detail!r}"[:300]
     if kind != SUCCESS:

@@ -8,6 +8,8 @@ table can carry: strings, integers within ±2^63, booleans, finite floats, neste
 
 from __future__ import annotations
 
+import json
+
 from nameko_conformance.data import load_schema
 from nameko_conformance.fuzz import hazards, require_fuzz_extra
 
@@ -25,9 +27,53 @@ def _indexed(items):
     return st.integers(min_value=0, max_value=len(items) - 1).map(lambda index: items[index])
 
 
-def hazard_values():
-    """One of the hazard values (integers, floats, strings, odd-key objects, bounded nesting)."""
-    return _indexed(hazard.value for hazard in hazards.all_hazards())
+def _pool(values):
+    """One of `values` with a single draw; shrinks towards the first."""
+    return st.sampled_from(tuple(values))
+
+
+@st.composite
+def weighted(draw, choices):
+    """One of `choices` ((weight, strategy) pairs), picked by weight with one draw; shrinks towards the first."""
+    total = sum(weight for weight, _ in choices)
+    pick = draw(st.integers(min_value=0, max_value=total - 1))
+    for weight, strategy in choices:
+        if pick < weight:
+            return draw(strategy)
+        pick -= weight
+    raise AssertionError("unreachable: pick is below the total weight")
+
+
+# Hazards are precomputed pools drawn with a single choice each: a recursive build of the same values costs
+# Hypothesis dozens of draws per example. Heavy ones (long strings) are a separate pool, drawn rarely.
+LIGHT_HAZARDS = tuple(hazard for hazard in hazards.all_hazards() if not hazards.is_heavy(hazard))
+HEAVY_HAZARDS = tuple(hazard for hazard in hazards.all_hazards() if hazards.is_heavy(hazard))
+PLANE_STRINGS = tuple(hazards.plane_sample(plane) * 3 for plane in range(hazards.MAX_UNICODE_PLANE + 1))
+LEAF_POOL = tuple(hazard.value for hazard in LIGHT_HAZARDS) + PLANE_STRINGS
+
+
+def _structures():
+    """Containers of hazards, deterministic: one draw gives a value a recursive strategy needs dozens for."""
+    integers = [hazard.value for hazard in hazards.INTEGER_HAZARDS]
+    floats = [hazard.value for hazard in hazards.FLOAT_HAZARDS]
+    strings = [hazard.value for hazard in hazards.STRING_HAZARDS if not hazards.is_heavy(hazard)]
+    keyed = dict(zip(hazards.KEY_HAZARDS, integers + floats + strings))
+    deep = hazards.DEFAULT_MAX_NESTING - 4  # room for the body, args and a random container around it
+    return (
+        integers, floats, strings, keyed, [keyed, [floats, {"": integers}]],
+        {"": {"": {"": -0.0}}}, [[], {}, [[]], [{}], {"": []}],
+        hazards.nested_arrays(deep, leaf=2**64), hazards.nested_objects(deep, leaf=-0.0, key=""),
+        hazards.nested_arrays(deep // 2, leaf={"\u00e9": 5e-324, "e\u0301": -(2**63)}),
+    )
+
+
+STRUCTURE_POOL = _structures()
+
+
+def hazard_values(*, heavy: bool = False):
+    """One of the hazard values (integers, floats, strings, odd-key objects, bounded nesting); `heavy` adds the
+    long strings."""
+    return _indexed(hazard.value for hazard in (hazards.all_hazards() if heavy else LIGHT_HAZARDS))
 
 
 def hypothesis_jsonschema_handles_objects() -> bool:
@@ -59,29 +105,48 @@ def _from_simple_schema(schema: dict):
     return st.tuples(base, extras).map(lambda pair: {**pair[1], **pair[0]})
 
 
+# Hypothesis's text never holds surrogates, so every value encodes as UTF-8; its unbounded integers reach 2^64+.
+_HYPOTHESIS_SCALARS = (st.integers(), st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=40))
+
+
 def json_scalars():
-    return st.one_of(
-        st.none(),
-        st.booleans(),
-        st.integers(),
-        st.floats(allow_nan=False, allow_infinity=False),
-        st.text(),
-    )
+    return st.one_of(st.none(), st.booleans(), *_HYPOTHESIS_SCALARS)
 
 
-def json_values(*, with_hazards: bool = True, max_leaves: int = 25):
-    """Any JSON value; with hazards, some leaves and object keys come from `hazards`."""
-    leaves = st.one_of(json_scalars(), hazard_values()) if with_hazards else json_scalars()
-    keys = st.one_of(st.text(), _indexed(hazards.KEY_HAZARDS)) if with_hazards else st.text()
-    return st.recursive(
-        leaves,
-        lambda children: st.one_of(st.lists(children, max_size=5), st.dictionaries(keys, children, max_size=5)),
-        max_leaves=max_leaves,
-    )
+def json_values(*, with_hazards: bool = True, max_leaves: int = 4):
+    """Any JSON value. With hazards it is flat, for speed: each value costs Hypothesis two or three draws (a hazard
+    leaf, a precomputed structure of hazards with deep nesting among them, a scalar), a small container of those
+    a few more."""
+    if not with_hazards:
+        return st.recursive(json_scalars(), lambda children: st.one_of(
+            st.lists(children, max_size=4), st.dictionaries(st.text(max_size=12), children, max_size=4)),
+            max_leaves=max_leaves)
+    leaves = st.one_of(_pool(LEAF_POOL), *_HYPOTHESIS_SCALARS)
+    containers = st.one_of(st.lists(leaves, max_size=max_leaves - 1),
+                           st.dictionaries(object_keys(), leaves, max_size=max_leaves - 2))
+    # one_of picks its branches alike: two hazard pools against three kinds of scalar and one of containers.
+    return st.one_of(_pool(LEAF_POOL), _pool(LEAF_POOL + STRUCTURE_POOL + (None, True, False)), *_HYPOTHESIS_SCALARS,
+                     containers)
+
+
+def object_keys():
+    return st.one_of(st.text(max_size=12), _pool(hazards.KEY_HAZARDS))
+
+
+_SCHEMA_STRATEGY = None
 
 
 def schema_request_bodies():
-    """Bodies valid by the request-body schema, extra members included (servers ignore them, RPC-REQ-10)."""
+    """Bodies valid by the request-body schema, extra members included (servers ignore them, RPC-REQ-10).
+
+    Built once per process: hypothesis-jsonschema resolves and canonicalises the schema, which is expensive."""
+    global _SCHEMA_STRATEGY
+    if _SCHEMA_STRATEGY is None:
+        _SCHEMA_STRATEGY = _build_schema_strategy()
+    return _SCHEMA_STRATEGY
+
+
+def _build_schema_strategy():
     schema = load_schema(REQUEST_BODY_SCHEMA)
     if not schema:
         # The schema is not there (a partial checkout); RPC-REQ-5 alone describes the shape.
@@ -93,13 +158,44 @@ def schema_request_bodies():
     return hypothesis_jsonschema.from_schema(schema)
 
 
+def _without(names):
+    return lambda body: {"args": body["args"],
+                         "kwargs": {key: value for key, value in body["kwargs"].items() if key not in names}}
+
+
+def generated_bodies(*, exclude_kwarg_names=hazards.PYTHON_TESTEE_RESERVED_KWARGS):
+    """args and kwargs of generated values whose leaves and keys are often hazards."""
+    return st.fixed_dictionaries({"args": st.lists(json_values(), max_size=3),
+                                  "kwargs": st.dictionaries(object_keys(), json_values(), max_size=2)}
+                                 ).map(_without(exclude_kwarg_names))
+
+
+# Bytes per filler character in the longer JSON form, with \u escapes (ensure_ascii): 4-byte UTF-8 needs two.
+LARGE_BODY_FILLERS = {"x": 1, "\u00e9": 6, "\u4e2d": 6, "\U0001f600": 12}
+
+
+def large_bodies(*, min_bytes: int = hazards.LARGE_BODY_BYTES, max_bytes: int = hazards.DEFAULT_LARGE_BODY_BYTES):
+    """Bodies of `min_bytes` to `max_bytes` in their longer JSON form (MAL-12 bounds what every server answers
+    at 1 MiB), one string of a character JSON writes unescaped raw: ASCII, or 2- to 4-byte UTF-8."""
+    overhead = len(b'{"args": [""], "kwargs": {}}')
+
+    def build(size_and_filler):
+        size, filler = size_and_filler
+        return {"args": [filler * ((size - overhead) // LARGE_BODY_FILLERS[filler])], "kwargs": {}}
+    return st.tuples(st.integers(min_value=min_bytes, max_value=max_bytes),
+                     st.sampled_from(sorted(LARGE_BODY_FILLERS))).map(build)
+
+
 def hazard_request_bodies(*, exclude_kwarg_names=hazards.PYTHON_TESTEE_RESERVED_KWARGS):
-    keys = st.one_of(st.text(), _indexed(hazards.KEY_HAZARDS)).filter(lambda k: k not in exclude_kwarg_names)
-    return st.one_of(
-        _indexed(hazards.all_hazards()).map(hazards.hazard_request_body),
-        st.fixed_dictionaries({"args": st.lists(json_values(), max_size=5),
-                               "kwargs": st.dictionaries(keys, json_values(), max_size=5)}),
-    )
+    """A single hazard as a positional and a keyword argument, or generated args and kwargs."""
+    return st.one_of(_indexed(LIGHT_HAZARDS).map(hazards.hazard_request_body),
+                     generated_bodies(exclude_kwarg_names=exclude_kwarg_names))
+
+
+# Relative weights of the kinds of echo bodies. Generated bodies are cheap and hazard-seeded; the schema-based
+# ones are slow to draw (hypothesis-jsonschema merges subschemas on every draw), heavy and large ones slow on
+# every hop, so a few per hundred suffice.
+ECHO_BODY_WEIGHTS = {"generated": 85, "single-hazard": 9, "schema": 1, "heavy-hazard": 2, "large": 2}
 
 
 def echo_request_bodies(*, exclude_kwarg_names=hazards.PYTHON_TESTEE_RESERVED_KWARGS):
@@ -107,9 +203,38 @@ def echo_request_bodies(*, exclude_kwarg_names=hazards.PYTHON_TESTEE_RESERVED_KW
 
     Keyword names in `exclude_kwarg_names` are left out: they collide with the testee method's own parameters.
     """
-    from_schema = schema_request_bodies().map(lambda body: {"args": body["args"], "kwargs": body["kwargs"]})
-    return st.one_of(from_schema, hazard_request_bodies(exclude_kwarg_names=exclude_kwarg_names)).filter(
-        lambda body: not (body["kwargs"].keys() & exclude_kwarg_names))
+    kinds = {
+        "generated": generated_bodies(exclude_kwarg_names=exclude_kwarg_names),
+        "single-hazard": _indexed(LIGHT_HAZARDS).map(hazards.hazard_request_body),
+        # hypothesis-jsonschema's text may hold surrogate code points, which no valid request holds (SER-7).
+        "schema": schema_request_bodies().filter(utf8_encodable).map(_without(exclude_kwarg_names)),
+        "heavy-hazard": _indexed(HEAVY_HAZARDS).map(hazards.hazard_request_body),
+        "large": large_bodies(),
+    }
+    return weighted([(ECHO_BODY_WEIGHTS[name], strategy) for name, strategy in kinds.items()])
+
+
+def utf8_encodable(body) -> bool:
+    try:
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def echo_examples():
+    """One echo request: (body, ensure_ascii), the body written with or without \\u escapes for non-ASCII."""
+    return st.tuples(echo_request_bodies(), st.booleans())
+
+
+ECHO_BATCH_MAX = 4
+
+
+def echo_batches(max_size: int = ECHO_BATCH_MAX):
+    """The echo property's examples, as the suite and the benchmark draw them: 1 to `max_size` echo requests that
+    are published back to back (several in flight hide the broker round trip). Shrinking drops the requests a
+    failure does not need, so a shrunk failing example is a single message."""
+    return st.lists(echo_examples(), min_size=1, max_size=max_size)
 
 
 def _fits_shortstr(text: str, reserved: int = 0) -> bool:
