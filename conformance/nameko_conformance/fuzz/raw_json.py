@@ -151,3 +151,35 @@ def strict_json_problems(body: bytes) -> list[tuple[str, str]]:
             return [("SER-3", f"the body holds a {exc}"), ("SER-1", "NaN and Infinity are not JSON")]
         return [("SER-1", f"the body is not a JSON text ({exc})")]
     return [("SER-7", f"a lone surrogate at {path}") for path in _lone_surrogate_paths(value)]
+
+
+# -- generated invalid texts: a valid body with one fault written into its text ---------------------------------
+
+_BODY_HEAD = '{"args": ['
+
+
+def _body_text(args: list, kwargs: dict, ensure_ascii: bool) -> str:
+    return json.dumps({"args": args, "kwargs": kwargs}, ensure_ascii=ensure_ascii, allow_nan=False)
+
+
+def lone_surrogate_case(args: list, kwargs: dict, code_unit: int, ensure_ascii: bool = True) -> RawJsonCase:
+    """The body with a string holding `code_unit` (a surrogate) as a lone \\u escape put first in args."""
+    if code_unit not in _SURROGATES:
+        raise ValueError(f"{code_unit:#x} is not a surrogate code unit")
+    rest = _body_text(args, kwargs, ensure_ascii)[len(_BODY_HEAD):]
+    text = f'{_BODY_HEAD}"x\\u{code_unit:04x}y"{"" if rest.startswith("]") else ", "}{rest}'
+    return _tolerated("generated-lone-surrogate", "A generated body holds an escaped lone surrogate",
+                      text.encode("utf-8"), ("SER-7",), ("MAL-1",))
+
+
+def duplicate_key_case(args: list, kwargs: dict, key: str, first, second, ensure_ascii: bool = True) -> RawJsonCase:
+    """The body with kwargs naming `key` twice, first with `first`, then with `second`, before the other members."""
+    def dumps(value):
+        return json.dumps(value, ensure_ascii=ensure_ascii, allow_nan=False)
+
+    others = {name: value for name, value in kwargs.items() if name != key}
+    members = [f"{dumps(key)}: {dumps(first)}", f"{dumps(key)}: {dumps(second)}"]
+    members += [f"{dumps(name)}: {dumps(value)}" for name, value in others.items()]
+    text = f'{{"args": {dumps(args)}, "kwargs": {{{", ".join(members)}}}}}'
+    return _tolerated("generated-duplicate-key", "A generated body names one keyword twice",
+                      text.encode("utf-8"), ("SER-7",), ("MAL-1",))

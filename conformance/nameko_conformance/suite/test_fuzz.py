@@ -3,14 +3,12 @@ fuzz``). Examples, time budget and seed come from --fuzz-examples, --fuzz-second
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
 from nameko_conformance.fuzz.link import FuzzLink
-from nameko_conformance.fuzz.raw_json import MALFORMED_REQUEST, RAW_JSON_CASES, RawJsonCase
 from nameko_conformance.fuzz.runner import FuzzOptions, run_property
 from nameko_conformance.plugin import KIT_KEY
 from nameko_conformance.registry import load_registry
@@ -19,7 +17,6 @@ from nameko_conformance.uri import mask
 pytestmark = [pytest.mark.fuzz, pytest.mark.capability("server")]
 strategies = pytest.importorskip("nameko_conformance.fuzz.strategies",
                                  reason="the optional extra 'fuzz' (hypothesis) is not installed")
-st = strategies.st
 
 
 @pytest.fixture
@@ -55,27 +52,11 @@ def _must_only(requirements) -> tuple[str, ...]:
     return tuple(r for r in requirements if r in registry and registry[r].strength != "MAY")
 
 
-def truncated_bodies():
-    """A valid request body cut short anywhere: never a JSON text, so MalformedRequest is the one answer."""
-    def cut(body_and_fraction):
-        body, fraction = body_and_fraction
-        text = json.dumps(body, ensure_ascii=False).encode("utf-8")
-        prefix = text[:int(len(text) * fraction)]
-        try:
-            prefix.decode("utf-8")
-            requirement = "MAL-1"
-        except UnicodeDecodeError:
-            requirement = "MAL-4"
-        return RawJsonCase("truncated-valid-body", "A valid request body cut short", prefix, ("SER-1",),
-                           (MALFORMED_REQUEST,), (requirement,))
-    return st.tuples(strategies.echo_request_bodies(), st.floats(min_value=0, max_value=0.999)).map(cut)
-
-
 @pytest.mark.req("TESTEE-2", "SER-2", "SER-4", "SER-5", "SER-6", "SER-13", "MAL-12")
 def test_valid_requests_round_trip_through_echo(fuzz, link):
     """Any valid request's args and kwargs come back from echo unchanged, as typed JSON; the target keeps serving.
 
-    An example is a batch of 1 to 4 requests published back to back; a shrunk failure is a single message."""
+    An example is a batch of 1 to 8 requests published back to back; a shrunk failure is a single message."""
     from nameko_conformance.fuzz.properties import check_echo_batch
 
     fuzz("echo round trip", strategies.echo_batches(),
@@ -87,8 +68,7 @@ def test_invalid_bodies_get_an_allowed_outcome(fuzz, link):
     """Every invalid raw body gets an outcome the spec allows for it, and the target keeps serving."""
     from nameko_conformance.fuzz.properties import check_invalid_body
 
-    cases = st.one_of(st.sampled_from(RAW_JSON_CASES), truncated_bodies())
-    fuzz("invalid raw bodies", cases,
+    fuzz("invalid raw bodies", strategies.invalid_raw_bodies(),
          lambda case, context: check_invalid_body(link, case, _must_only(case.outcome_requirements), context), link)
 
 

@@ -100,3 +100,23 @@ def test_odd_kwarg_names_leave_out_python_reserved_names():
 def test_canonical_form_tells_negative_zero_from_zero():
     assert canonical(-0.0) != canonical(0.0)
     assert canonical({"a": 1, "b": 2}) == canonical({"b": 2, "a": 1})
+
+
+def test_hazard_classes_name_what_a_body_holds():
+    body = {"args": [2**64, -0.0, 5e-324, 1e308, hazards.EVERY_PLANE], "kwargs": {"": 0, "__type__": 1}}
+    assert hazards.hazard_classes(body) == {"int-beyond-2^53", "int-beyond-2^64", "negative-zero",
+                                            "subnormal-float", "extreme-float", "empty-key", "odd-key"} | {
+        f"plane-{plane}" for plane in range(17)}
+
+
+def test_hazard_classes_ignore_the_body_members_and_plain_values():
+    """args and kwargs themselves are not odd keys; 0.0, 2^53−1 and ASCII text are no hazards beyond plane 0."""
+    assert hazards.hazard_classes({"args": [0.0, 2**53 - 1, "abc", True, None], "kwargs": {"a": 1}}) == {"plane-0"}
+
+
+def test_hazard_classes_find_deep_nesting_long_strings_and_large_bodies():
+    assert "deep-nesting" in hazards.hazard_classes(
+        {"args": [hazards.nested_arrays(hazards.DEFAULT_MAX_NESTING - 1)], "kwargs": {}})
+    assert "deep-nesting" not in hazards.hazard_classes({"args": [hazards.nested_arrays(10)], "kwargs": {}})
+    assert {"long-string", "large-body"} <= hazards.hazard_classes(hazards.body_of_size())
+    assert "large-body" not in hazards.hazard_classes({"args": ["x" * 65536], "kwargs": {}})

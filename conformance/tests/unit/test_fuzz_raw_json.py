@@ -8,7 +8,7 @@ import pytest
 from nameko_conformance.data import data_file
 from nameko_conformance.fuzz import hazards
 from nameko_conformance.fuzz.raw_json import (MALFORMED_REQUEST, RAW_JSON_CASES, SUCCESS, UNSERIALIZABLE,
-                                              case_by_id,
+                                              case_by_id, duplicate_key_case, lone_surrogate_case,
                                               strict_json_problems)
 
 REQUIREMENT_IDS = {entry["id"] for entry in json.loads(data_file("spec", "requirements.json").read_text())["requirements"]}
@@ -84,3 +84,27 @@ def test_unserializable_is_allowed_exactly_where_an_echo_cannot_be_written_back(
     unencodable = {c.id for c in RAW_JSON_CASES if UNSERIALIZABLE in c.allowed_outcomes}
     assert unencodable == {"nan-literal", "infinity-literal", "negative-infinity-literal", "lone-high-surrogate",
                            "lone-low-surrogate", "reversed-surrogate-pair"}
+
+
+@pytest.mark.parametrize("code_unit", [0xD800, 0xDBFF, 0xDC00, 0xDFFF])
+@pytest.mark.parametrize("args", [[], [1, "\u00e9"]], ids=["no-args", "args"])
+def test_lone_surrogate_case_is_the_body_plus_one_escaped_surrogate(code_unit, args):
+    """The generated text holds the lone surrogate as a \\u escape and otherwise the body's own values."""
+    case = lone_surrogate_case(args, {"a": 2}, code_unit, ensure_ascii=False)
+    assert f"\\u{code_unit:04x}".encode() in case.body
+    assert strict_json_problems(case.body) == [("SER-7", "a lone surrogate at /args/0")]
+    parsed = json.loads(case.body.decode("utf-8"))
+    assert parsed["args"][1:] == args and parsed["kwargs"] == {"a": 2}
+    assert set(case.allowed_outcomes) == {SUCCESS, MALFORMED_REQUEST, UNSERIALIZABLE}
+
+
+def test_lone_surrogate_case_refuses_other_code_points():
+    with pytest.raises(ValueError):
+        lone_surrogate_case([], {}, 0xE000)
+
+
+def test_duplicate_key_case_names_the_key_twice_before_the_other_members():
+    case = duplicate_key_case([1], {"a": 2, "b": 3}, "a", -0.0, [1])
+    assert case.body == b'{"args": [1], "kwargs": {"a": -0.0, "a": [1], "b": 3}}'
+    assert strict_json_problems(case.body) == [("SER-7", "an object names the member 'a' twice")]
+    assert set(case.allowed_outcomes) == {SUCCESS, MALFORMED_REQUEST}
