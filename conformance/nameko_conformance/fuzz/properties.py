@@ -2,7 +2,8 @@
 
 Each check publishes its example (the echo property: a batch of requests back to back) and a sentinel echo right
 behind it, then judges each reply and proves with the sentinel's reply that the target still answers (MAL-9,
-MAL-12). Pipelining keeps one broker round trip per example however many messages it holds. Checks raise ``ConformanceFailure`` naming the requirement broken.
+MAL-12). Pipelining keeps one broker round trip per example however many messages it holds. Checks raise
+``ConformanceFailure`` naming the requirement broken.
 """
 
 from __future__ import annotations

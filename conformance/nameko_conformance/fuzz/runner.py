@@ -112,11 +112,15 @@ def run_property(name: str, strategy: Any, check: Callable[[Any, ExampleContext]
             failures.append((failure, context.sent, context.outcome))
             raise
 
+    # No deadline: an example's time is the target's and the broker's, not generation's. No database: runs are
+    # derandomized or seeded and a failure is saved as an AMQP message, so stored choice sequences add nothing.
+    # too_slow is the one health check left out: it times generation, which on a shared CI machine is noisy
+    # (bench/fuzz_bench.py measures generation instead); the others stay on and catch a strategy that rejects
+    # or overflows too much.
     test = settings(max_examples=options.examples, deadline=None, database=None, derandomize=seed is None,
                     report_multiple_bugs=False, print_blob=False,
                     phases=(Phase.explicit, Phase.generate, Phase.shrink),
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                           HealthCheck.filter_too_much, HealthCheck.large_base_example])(given(strategy)(example))
+                    suppress_health_check=[HealthCheck.too_slow])(given(strategy)(example))
     if seed is not None:
         test = hypothesis_seed(seed)(test)
     budget_spent = False

@@ -1,9 +1,12 @@
 """Hypothesis strategies for request bodies and context headers, seeded with the hazards.
 
 Importing this module needs the optional extra `fuzz`; without it the import raises `FuzzExtraMissing` with the
-install hint. Request bodies come from `schemas/rpc-request-body.schema.json` through hypothesis-jsonschema, mixed
-with bodies built around `hazards`. Context header values are limited to what both a JSON job and an AMQP field
-table can carry: strings, integers within ±2^63, booleans, finite floats, nested tables and arrays.
+install hint. Request bodies are mostly built from precomputed hazard pools and Hypothesis scalars, which costs
+Hypothesis a few draws per value; bodies from `schemas/rpc-request-body.schema.json` through hypothesis-jsonschema,
+long strings and near-1 MiB bodies are mixed in at a few per hundred, since each is slow to draw or to send (see
+`ECHO_BODY_WEIGHTS`; `hazards.hazard_classes` and the unit tests prove every class still occurs). Context header
+values are limited to what both a JSON job and an AMQP field table can carry: strings, integers within ±2^63,
+booleans, finite floats, nested tables and arrays.
 """
 
 from __future__ import annotations
