@@ -212,7 +212,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
         rep.sections.append(("AMQP messages the kit sent and received (as delivered to its own queues)",
                              mask(trace.render())))
         title = "as seen at the broker (firehose)" if trace.broker is not None else "as seen at the broker"
-        rep.sections.append((title, mask(trace.render_broker())))
+        text = trace.render_broker()
+        state = kit.session_state
+        if trace.broker is None and state is not None and state.observer == "firehose":
+            text = "(the firehose ran, but this test's messages went through a link it does not watch)"
+        rep.sections.append((title, mask(text)))
 
 
 def _classify_failure(item: pytest.Item, rep: Any, exc: BaseException | None, kit: KitConfig,

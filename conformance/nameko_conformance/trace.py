@@ -17,6 +17,7 @@ from nameko_conformance.capture.wire import WireMessage
 
 _MAX_BODY_SHOWN = 300
 _BROKER_POLL_INTERVAL = 0.02
+_MAX_BROKER_KEPT = 200  # broker-side publishes kept in a test's report entry (the newest)
 FIREHOSE_OBSERVER = "firehose"
 SPY_OBSERVER = "spy"
 SPY_OBSERVER_NOTE = ("observed through the kit's own reply queues and narrow spy queues only (no firehose: the kit "
@@ -195,7 +196,7 @@ class Trace:
         return "\n".join(lines) if lines else "(the broker saw no publish of this test's traffic)"
 
     def to_dicts(self) -> list[dict[str, Any]]:
-        return [m.to_dict() for m in self.messages] + [broker_dict(m) for m in self.at_broker()]
+        return [m.to_dict() for m in self.messages] + [broker_dict(m) for m in self.at_broker()[-_MAX_BROKER_KEPT:]]
 
     def add(self, seen: Seen) -> Seen:
         self.messages.append(seen)
