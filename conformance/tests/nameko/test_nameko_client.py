@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("nameko")
 pytestmark = pytest.mark.nameko
 HERE = Path(__file__).resolve().parents[2]
 

@@ -7,11 +7,9 @@ from pathlib import Path
 
 import pytest
 
-nameko = pytest.importorskip("nameko")
 pytestmark = pytest.mark.nameko
 
 HERE = Path(__file__).resolve().parents[2]
-VERSION = getattr(nameko, "__version__", None)
 
 
 def installed_version():

@@ -28,7 +28,7 @@ def installed_nameko() -> str:
     try:
         return metadata.version("nameko")
     except metadata.PackageNotFoundError:
-        pytest.skip("nameko is not installed in this interpreter (run in the nameko2/nameko3 tox envs)")
+        pytest.fail("nameko is not installed in this interpreter (run in the nameko2/nameko3 tox envs)")
 
 
 def mask(value):

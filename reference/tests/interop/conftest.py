@@ -72,7 +72,6 @@ def wait_until_served(service, method="echo", timeout=60):
 @pytest.fixture(scope="session")
 def nameko_service(token, cleanup, reference_runner):
     """`nameko run` of nameko_services.py with the current interpreter's nameko; yields the service name."""
-    pytest.importorskip("nameko")
     with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as config:
         config.write(f"AMQP_URI: '{AMQP_URI}'\n")
     nameko = os.path.join(os.path.dirname(sys.executable), "nameko")
