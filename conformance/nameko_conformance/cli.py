@@ -98,6 +98,9 @@ def _run(args: argparse.Namespace, only_fuzz: bool = False) -> int:
     for glob in args.req:
         argv += ["--req", glob]
     argv += args.pytest_args
+    # This command runs inside the kit's own package, which is therefore imported before pytest could rewrite
+    # its asserts; the kit reports through its own verify helpers, so the warning is noise.
+    argv += ["-W", "ignore:Module already imported so cannot be rewritten:pytest.PytestAssertRewriteWarning"]
     code = pytest.main(argv)
     if code == pytest.ExitCode.INTERRUPTED:
         return EXIT_INTERRUPTED
