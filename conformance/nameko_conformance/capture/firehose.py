@@ -9,16 +9,15 @@ table) and `routed_queues`. `decode_trace` turns that into a `WireMessage`.
 
 from __future__ import annotations
 
-import time
 import uuid
 
 import pika
 
+from .polled_queue import PolledQueue
 from .wire import BASIC_PROPERTY_NAMES, DEFAULT_RPC_EXCHANGE, WireMessage, infer_role, jsonable
 
 TRACE_EXCHANGE = "amq.rabbitmq.trace"
 PUBLISH_TRACE_KEY = "publish.#"
-_POLL_INTERVAL = 0.02
 
 
 class TraceDecodeError(ValueError):
@@ -51,23 +50,17 @@ def decode_trace(trace_headers: dict, body: bytes, *, rpc_exchange: str = DEFAUL
     )
 
 
-class Firehose:
+class Firehose(PolledQueue):
     """Observes every publish on one vhost of a node the kit owns; a context manager (trace_on … trace_off)."""
 
+    _what = "firehose"
+
     def __init__(self, node, vhost="/", *, rpc_exchange: str = DEFAULT_RPC_EXCHANGE):
+        super().__init__()
         self.node = node
         self.vhost = vhost
         self.rpc_exchange = rpc_exchange
         self.queue = f"nameko-kit-firehose-{uuid.uuid4().hex[:12]}"
-        self._connection = None
-        self._channel = None
-        self._pending: list[WireMessage] = []
-
-    def __enter__(self) -> "Firehose":
-        return self.start()
-
-    def __exit__(self, *exc_info) -> None:
-        self.stop()
 
     def start(self) -> "Firehose":
         self.node.ctl("trace_on", "-p", self.vhost)
@@ -87,56 +80,5 @@ class Firehose:
         if getattr(self.node, "running", True):
             self.node.ctl("trace_off", "-p", self.vhost)
 
-    def _fetch(self) -> int:
-        """Move every trace waiting in the queue into the pending list; return how many arrived."""
-        if self._channel is None:
-            raise RuntimeError("firehose not started")
-        count = 0
-        while True:
-            method, properties, body = self._channel.basic_get(self.queue, auto_ack=True)
-            if method is None:
-                return count
-            self._pending.append(decode_trace(properties.headers or {}, body, rpc_exchange=self.rpc_exchange))
-            count += 1
-
-    def drain(self) -> list[WireMessage]:
-        """The publishes seen since the last drain, oldest first."""
-        self._fetch()
-        drained, self._pending = self._pending, []
-        return drained
-
-    def wait_for(self, predicate, timeout: float) -> WireMessage | None:
-        """The first not yet drained publish that satisfies `predicate`, waiting up to `timeout` seconds."""
-        deadline = time.monotonic() + timeout
-        checked = 0
-        while True:
-            self._fetch()
-            for message in self._pending[checked:]:
-                if predicate(message):
-                    return message
-            checked = len(self._pending)
-            if time.monotonic() >= deadline:
-                return None
-            time.sleep(_POLL_INTERVAL)
-
-    def wait_for_count(self, count: int, timeout: float) -> bool:
-        """Wait up to `timeout` seconds until at least `count` publishes are waiting to be drained."""
-        deadline = time.monotonic() + timeout
-        while True:
-            self._fetch()
-            if len(self._pending) >= count:
-                return True
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(_POLL_INTERVAL)
-
-    def wait_quiet(self, quiet_period: float, max_wait: float) -> None:
-        """Return once no publish has arrived for `quiet_period` seconds, or after `max_wait` seconds at most."""
-        deadline = time.monotonic() + max_wait
-        last_arrival = time.monotonic()
-        while time.monotonic() < deadline:
-            if self._fetch():
-                last_arrival = time.monotonic()
-            elif time.monotonic() - last_arrival >= quiet_period:
-                return
-            time.sleep(_POLL_INTERVAL)
+    def _decode(self, method, properties, body) -> WireMessage:
+        return decode_trace(properties.headers or {}, body, rpc_exchange=self.rpc_exchange)

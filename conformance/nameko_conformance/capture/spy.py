@@ -7,14 +7,12 @@ Its bindings are exact: a wildcard key on the RPC exchange would make unknown se
 
 from __future__ import annotations
 
-import time
 import uuid
 
 import pika
 
+from .polled_queue import PolledQueue
 from .wire import DEFAULT_RPC_EXCHANGE, WireMessage, infer_role
-
-_POLL_INTERVAL = 0.02
 
 
 class UnsafeBindingError(ValueError):
@@ -42,26 +40,20 @@ def connection_parameters(connection_params) -> pika.connection.Parameters:
     return params
 
 
-class SpyQueue:
+class SpyQueue(PolledQueue):
     """An exclusive auto-delete queue bound with exact keys; a context manager."""
+
+    _what = "spy queue"
 
     def __init__(self, connection_params, exchange: str, binding_keys: list[str], *,
                  rpc_exchange: str = DEFAULT_RPC_EXCHANGE, name_prefix: str = "nameko-kit-spy"):
+        super().__init__()
         check_binding_keys(exchange, binding_keys, rpc_exchange)
         self.params = connection_parameters(connection_params)
         self.exchange = exchange
         self.binding_keys = list(binding_keys)
         self.rpc_exchange = rpc_exchange
         self.queue = f"{name_prefix}-{uuid.uuid4().hex[:12]}"
-        self._connection = None
-        self._channel = None
-        self._pending: list[WireMessage] = []
-
-    def __enter__(self) -> "SpyQueue":
-        return self.start()
-
-    def __exit__(self, *exc_info) -> None:
-        self.stop()
 
     def start(self) -> "SpyQueue":
         self._connection = pika.BlockingConnection(self.params)
@@ -82,32 +74,6 @@ class SpyQueue:
             channel.queue_delete(self.queue)
             connection.close()
 
-    def _fetch(self) -> int:
-        if self._channel is None:
-            raise RuntimeError("spy queue not started")
-        count = 0
-        while True:
-            method, properties, body = self._channel.basic_get(self.queue, auto_ack=True)
-            if method is None:
-                return count
-            role = infer_role(method.exchange, method.routing_key, self.rpc_exchange)
-            self._pending.append(WireMessage.from_pika(method, properties, body, role=role))
-            count += 1
-
-    def drain(self) -> list[WireMessage]:
-        self._fetch()
-        drained, self._pending = self._pending, []
-        return drained
-
-    def wait_for(self, predicate, timeout: float) -> WireMessage | None:
-        deadline = time.monotonic() + timeout
-        checked = 0
-        while True:
-            self._fetch()
-            for message in self._pending[checked:]:
-                if predicate(message):
-                    return message
-            checked = len(self._pending)
-            if time.monotonic() >= deadline:
-                return None
-            time.sleep(_POLL_INTERVAL)
+    def _decode(self, method, properties, body) -> WireMessage:
+        role = infer_role(method.exchange, method.routing_key, self.rpc_exchange)
+        return WireMessage.from_pika(method, properties, body, role=role)
