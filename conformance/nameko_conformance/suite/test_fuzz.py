@@ -63,7 +63,7 @@ def test_valid_requests_round_trip_through_echo(fuzz, link):
          lambda batch, context: check_echo_batch(link, batch, context), link)
 
 
-@pytest.mark.req("MAL-1", "MAL-4", "MAL-9", "SER-12")
+@pytest.mark.req("MAL-1", "MAL-4", "MAL-9", "MAL-16", "SER-12")
 def test_invalid_bodies_get_an_allowed_outcome(fuzz, link):
     """Every invalid raw body gets an outcome the spec allows for it, and the target keeps serving."""
     from nameko_conformance.fuzz.properties import check_invalid_body
