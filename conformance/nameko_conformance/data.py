@@ -32,11 +32,17 @@ def data_file(name: str, relative: str) -> Path:
 
 @lru_cache(maxsize=None)
 def load_schema(file_name: str) -> dict:
-    """A JSON Schema from ``schemas/``, or ``{}`` (accepts anything) when it does not exist yet."""
-    try:
-        path = data_file("schemas", file_name)
-    except FileNotFoundError:
-        return {}
-    if not path.is_file():
-        return {}
-    return json.loads(path.read_text(encoding="utf-8"))
+    """A JSON Schema from ``schemas/``; a missing one is an installation fault, never "accept anything"."""
+    return json.loads(data_file("schemas", file_name).read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=None)
+def schema_validator(file_name: str):
+    """A draft-07 validator for one schema whose ``$ref``s resolve among the kit's schemas, never over the network."""
+    from jsonschema import Draft7Validator
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT7
+
+    resources = [(schema["$id"], Resource.from_contents(schema, default_specification=DRAFT7))
+                 for schema in (load_schema(path.name) for path in sorted(data_dir("schemas").glob("*.schema.json")))]
+    return Draft7Validator(load_schema(file_name), registry=Registry().with_resources(resources))

@@ -9,7 +9,7 @@ from typing import Any, Iterable
 
 import jsonschema
 
-from nameko_conformance.data import load_schema
+from nameko_conformance.data import schema_validator
 from nameko_conformance.capture.wire import WireMessage
 from nameko_conformance.outcomes import ConformanceFailure, Inconclusive
 from nameko_conformance.trace import Seen, broker_line
@@ -60,10 +60,26 @@ def verify_json_text(message: Seen) -> Any:
     except ValueError as exc:
         requirement = "SER-7" if "duplicate" in str(exc) else "SER-1"
         fail(f"expected a JSON text, saw {text[:120]!r} ({exc})", requirement)
-    if re.search(r"\\ud[89ab][0-9a-f]{2}(?!\\ud[c-f])|(?<!\\ud[89ab][0-9a-f]{2})\\ud[c-f][0-9a-f]{2}", text, re.I):
-        fail(f"expected no lone surrogate escapes, saw {text[:120]!r}", "SER-7")
+    # Decoded, a paired escape is one code point and an escaped backslash is no escape at all, so whatever
+    # surrogate is left in a string came from a lone surrogate escape.
+    lone = next((s for s in _strings(value) if any("\ud800" <= ch <= "\udfff" for ch in s)), None)
+    if lone is not None:
+        fail(f"expected no lone surrogate escapes, saw the string {lone!r} in {text[:120]!r}", "SER-7")
     _verify_no_tagged_objects(value)
     return value
+
+
+def _strings(value: Any):
+    """Every string in a decoded JSON value, member names included."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for name, item in value.items():
+            yield name
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
 
 
 def _verify_no_tagged_objects(value: Any) -> None:
@@ -114,12 +130,10 @@ def verify_reply_envelope(reply: Seen) -> dict:
     if not isinstance(body, dict) or set(body) != {"result", "error"}:
         shown = sorted(body) if isinstance(body, dict) else type(body).__name__
         fail(f"expected a reply object with exactly the members result and error, saw {shown}", "RPC-REPLY-3")
-    schema = load_schema("rpc-reply.schema.json")
-    if schema:
-        try:
-            jsonschema.validate(body, schema)
-        except jsonschema.ValidationError as exc:
-            fail(f"expected a reply valid against schemas/rpc-reply.schema.json, saw: {exc.message}", "RPC-REPLY-3")
+    problem = jsonschema.exceptions.best_match(schema_validator("rpc-reply-body.schema.json").iter_errors(body))
+    if problem is not None:
+        fail(f"expected a reply valid against schemas/rpc-reply-body.schema.json, saw: {problem.message}",
+             "RPC-REPLY-3")
     return body
 
 
@@ -147,12 +161,9 @@ def verify_error_object(error: Any) -> dict:
     if not isinstance(error["exc_args"], list) or not isinstance(error["value"], str):
         fail(f"expected exc_args an array and value a string, saw {error['exc_args']!r} and {error['value']!r}",
              "RPC-ERR-4")
-    schema = load_schema("error.schema.json")
-    if schema:
-        try:
-            jsonschema.validate(error, schema)
-        except jsonschema.ValidationError as exc:
-            fail(f"expected an error object valid against schemas/error.schema.json, saw: {exc.message}", "RPC-ERR-1")
+    problem = jsonschema.exceptions.best_match(schema_validator("error.schema.json").iter_errors(error))
+    if problem is not None:
+        fail(f"expected an error object valid against schemas/error.schema.json, saw: {problem.message}", "RPC-ERR-1")
     return error
 
 

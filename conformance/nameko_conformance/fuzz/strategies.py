@@ -156,11 +156,6 @@ def schema_request_bodies():
 
 def _build_schema_strategy():
     schema = load_schema(REQUEST_BODY_SCHEMA)
-    if not schema:
-        # The schema is not there (a partial checkout); RPC-REQ-5 alone describes the shape.
-        return st.fixed_dictionaries({"args": st.lists(json_values(with_hazards=False), max_size=5),
-                                      "kwargs": st.dictionaries(st.text(), json_values(with_hazards=False),
-                                                                max_size=5)})
     if not hypothesis_jsonschema_handles_objects():
         return _from_simple_schema(schema)
     return hypothesis_jsonschema.from_schema(schema)

@@ -65,3 +65,24 @@ def test_oversized_request_is_refused(peer):
     out = peer.request("echo", ["y" * (8 * 1024 * 1024)])
     reply = peer.wait_reply(out.correlation_id, requirement="MAL-9", what="an 8 MiB request", timeout=30)
     verify.verify_error_reply(reply, "MalformedRequest", "SEC-5")
+
+
+LENIENT_ONLY_BODIES = {
+    "nan": b'{"args": [NaN], "kwargs": {}}',
+    "lone-surrogate": b'{"args": ["\\ud800"], "kwargs": {}}',
+    "duplicate-member": b'{"args": ["first"], "args": ["second"], "kwargs": {}}',
+}
+
+
+@pytest.mark.parametrize("body", LENIENT_ONLY_BODIES.values(), ids=LENIENT_ONLY_BODIES.keys())
+@pytest.mark.req("MAL-16", "MAL-9")
+def test_body_only_a_lenient_parser_reads(peer, body):
+    """Such a body is refused as MalformedRequest or handled, and a handled echo is a JSON reply or unserializable."""
+    out = peer.request("echo", body=body)
+    reply = peer.reply_before_sentinel(out, "MAL-16", "a request whose body only a lenient JSON parser reads")
+    envelope = verify.verify_reply_envelope(reply)
+    if envelope["error"] is not None:
+        error = verify.verify_error_object(envelope["error"])
+        if error["exc_type"] not in ("MalformedRequest", "UnserializableValueError"):
+            verify.fail(f"expected MalformedRequest, a result or UnserializableValueError, saw {error['exc_type']}",
+                        "MAL-16")

@@ -1,0 +1,43 @@
+"""The kit's strict JSON check judges decoded strings, so escaped backslashes never look like surrogates."""
+
+from types import SimpleNamespace
+
+import pytest
+
+from nameko_conformance import verify
+from nameko_conformance.outcomes import ConformanceFailure
+
+
+def body(raw: bytes):
+    return SimpleNamespace(body=raw)
+
+
+@pytest.mark.parametrize("raw", [
+    rb'{"a": "\\ud800"}',            # an escaped backslash followed by "ud800": six plain characters
+    rb'{"a": "\ud83d\ude00"}',       # a surrogate pair: one code point
+    '{"a": "\U0001F600"}'.encode(),  # the same code point as raw UTF-8
+])
+def test_accepts_text_without_lone_surrogates(raw):
+    """Pairs, raw UTF-8 and escaped backslashes pass."""
+    verify.verify_json_text(body(raw))
+
+
+@pytest.mark.parametrize("raw", [rb'{"a": "\ud800"}', rb'{"a": ["x\udc00"]}', rb'{"\udbff": 1}'])
+def test_rejects_a_lone_surrogate_in_values_and_names(raw):
+    """A lone surrogate escape anywhere, member names included, breaks SER-7."""
+    with pytest.raises(ConformanceFailure) as failure:
+        verify.verify_json_text(body(raw))
+    assert failure.value.requirements == ("SER-7",)
+
+
+@pytest.mark.parametrize("raw, requirement", [
+    (b'{"a": NaN}', "SER-3"),
+    (b'{"a": 1, "a": 2}', "SER-7"),
+    (b'{"a": ', "SER-1"),
+    (b'{"a": "\xff"}', "SER-1"),
+])
+def test_rejects_what_only_lenient_parsers_read(raw, requirement):
+    """NaN, duplicate names, truncation and invalid UTF-8 each fail with their requirement."""
+    with pytest.raises(ConformanceFailure) as failure:
+        verify.verify_json_text(body(raw))
+    assert failure.value.requirements == (requirement,)
