@@ -127,6 +127,14 @@ class KitSession:
                     channel.close()
                 except pika.exceptions.AMQPError:
                     pass
+        # The RPC exchange is shared with every other service on the broker: remove it only when nothing is bound
+        # to it any more, so a concurrent run or a live deployment keeps it.
+        channel = connection.channel()
+        try:
+            channel.exchange_delete(self.target.rpc_exchange, if_unused=True)
+            channel.close()
+        except pika.exceptions.AMQPError:
+            pass
         connection.close()
 
 

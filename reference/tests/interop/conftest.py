@@ -8,6 +8,7 @@ import time
 import uuid
 
 import pika
+import pika.exceptions
 import pytest
 
 from nameko_reference import ClusterClient, RpcError, ServiceRunner
@@ -40,6 +41,10 @@ class Cleanup:
             channel.queue_delete(queue)
         for exchange in sorted(self.exchanges):
             channel.exchange_delete(exchange)
+        try:  # shared with every service on the broker: removed only when nothing is bound to it any more
+            channel.exchange_delete("nameko-rpc", if_unused=True)
+        except pika.exceptions.ChannelClosedByBroker:
+            pass
         connection.close()
         return leftovers
 
