@@ -219,7 +219,15 @@ class Transport:
 
     def cancel(self, consumer_tag, timeout=30):
         future = Future()
-        self.call_soon(lambda: self._consume_channel.basic_cancel(consumer_tag, callback=future.set_result))
+
+        def cancel_now():
+            # The broker cancels a consumer itself when its queue is deleted; pika then forgets the tag and would
+            # never confirm a second cancel, so there is nothing left to wait for.
+            if consumer_tag not in self._consume_channel.consumer_tags:
+                future.set_result(None)
+                return
+            self._consume_channel.basic_cancel(consumer_tag, callback=future.set_result)
+        self.call_soon(cancel_now)
         future.result(timeout)
 
     def ack(self, delivery_tag):
