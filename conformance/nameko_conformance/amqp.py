@@ -1,4 +1,4 @@
-"""The kit's raw pika peers: a caller (``KitPeer``) and the probe service that the target's client calls.
+"""The kit's raw pika caller (``KitPeer``); the service the target's client calls is ``clientcheck.probe_service``.
 
 Everything here records what it sends and sees into a ``Trace``. Every queue the kit declares is exclusive, so
 the broker removes it when the kit's connection closes, even after a crash.
@@ -6,7 +6,6 @@ the broker removes it when the kit's connection closes, even after a crash.
 
 from __future__ import annotations
 
-import threading
 import time
 import uuid
 from typing import Any, Callable
@@ -14,7 +13,7 @@ from typing import Any, Callable
 import pika
 import pika.exceptions
 
-from nameko_conformance.messages import MessageFactory, Outgoing, encode_json
+from nameko_conformance.messages import MessageFactory, Outgoing
 from nameko_conformance.outcomes import ConformanceFailure, KitFault
 from nameko_conformance.trace import Seen, Trace
 
@@ -227,87 +226,3 @@ class KitPeer:
                 self.connection.close()
         except pika.exceptions.AMQPError:
             pass
-
-
-class ProbeService:
-    """Hosts ``<service>_probe`` on its own connection and thread; records every request as delivered.
-
-    It answers ``m(*args, **kwargs)`` with ``{"args", "kwargs"}`` like the testee's ``echo``. The kit's own
-    queue is exclusive (no durable leftovers), bound with ``<name>.*`` only.
-    """
-
-    def __init__(self, params: pika.ConnectionParameters, rpc_exchange: str, name: str):
-        self.params, self.rpc_exchange, self.name = params, rpc_exchange, name
-        self.requests: list[Seen] = []
-        self.replies: list[Seen] = []
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._ready = threading.Event()
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name=f"probe-{name}", daemon=True)
-
-    def start(self) -> "ProbeService":
-        self._thread.start()
-        if not self._ready.wait(15) or self._error is not None:
-            raise KitFault(f"the probe service {self.name!r} could not start: {self._error!r}")
-        return self
-
-    def _run(self) -> None:
-        try:
-            connection = pika.BlockingConnection(self.params)
-            channel = connection.channel()
-            channel.exchange_declare(self.rpc_exchange, "topic", durable=True)
-            queue = f"rpc-{self.name}"
-            channel.queue_declare(queue, exclusive=True, auto_delete=True)
-            channel.queue_bind(queue, self.rpc_exchange, routing_key=f"{self.name}.*")
-            channel.basic_consume(queue, self._on_request(channel), auto_ack=True)
-        except BaseException as exc:  # reported by start()
-            self._error = exc
-            self._ready.set()
-            return
-        self._ready.set()
-        try:
-            while not self._stop.is_set():
-                connection.process_data_events(time_limit=0.05)
-        finally:
-            try:
-                connection.close()
-            except pika.exceptions.AMQPError:
-                pass
-
-    def _on_request(self, channel: Any) -> Callable:
-        factory = MessageFactory(self.name, self.rpc_exchange, reply_key="")
-
-        def on_message(ch: Any, method: Any, properties: Any, body: bytes) -> None:
-            seen = seen_from_delivery("received", method, properties, body, f"probe service rpc-{self.name}")
-            with self._lock:
-                self.requests.append(seen)
-            try:
-                payload = seen.json_body()
-                result = {"args": payload.get("args"), "kwargs": payload.get("kwargs")}
-            except (ValueError, AttributeError):
-                result = None
-            if not properties.reply_to:
-                return
-            reply = factory.reply(seen.properties, result=result)
-            channel.basic_publish(reply.exchange, reply.routing_key, reply.body, _basic_properties(reply))
-            with self._lock:
-                self.replies.append(Seen("sent", reply.exchange, reply.routing_key, reply.properties, reply.headers,
-                                         reply.body, via=f"probe service {self.name}"))
-        return on_message
-
-    def mark(self) -> int:
-        with self._lock:
-            return len(self.requests)
-
-    def requests_since(self, mark: int) -> list[Seen]:
-        with self._lock:
-            return list(self.requests[mark:])
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(5)
-
-
-def reply_body_bytes(result: Any) -> bytes:
-    return encode_json({"result": result, "error": None})

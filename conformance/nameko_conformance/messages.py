@@ -85,19 +85,6 @@ class MessageFactory:
             headers=None if headers is OMIT else headers,
         )
 
-    def reply(self, request_properties: dict[str, Any], result: Any = None, error: Any = None) -> Outgoing:
-        """The reply the kit's probe service sends for a request it received."""
-        props = {"content_type": JSON, "content_encoding": "utf-8", "delivery_mode": 2}
-        if request_properties.get("correlation_id") is not None:
-            props["correlation_id"] = request_properties["correlation_id"]
-        return Outgoing(
-            exchange=self.rpc_exchange,
-            routing_key=request_properties.get("reply_to") or "",
-            body=encode_json({"result": result, "error": error}),
-            properties=props,
-            headers={},
-        )
-
     @staticmethod
     def event(source_service: str, event_type: str, payload: Any, headers: dict | None = None,
               body: bytes | None = None) -> Outgoing:

@@ -10,7 +10,8 @@ import pika
 import pika.exceptions
 
 from nameko_conformance import broker as brokers
-from nameko_conformance.amqp import KitPeer, ProbeService
+from nameko_conformance.amqp import KitPeer
+from nameko_conformance.clientcheck.probe_service import ProbeService, ProbeStartError
 from nameko_conformance.launcher import REFERENCE_COMMAND, LaunchedTarget
 from nameko_conformance.outcomes import KitFault
 from nameko_conformance.trace import FIREHOSE_OBSERVER, SPY_OBSERVER, Trace
@@ -47,8 +48,7 @@ class KitSession:
         session = cls(target, broker, command)
         try:
             session.observer = session._observer(kit.observer)
-            session.probe = ProbeService(target.connection_parameters(), target.rpc_exchange,
-                                         f"{target.service}_probe").start()
+            session.probe = session._start_probe()
             if command:
                 session.launched = LaunchedTarget(command, target).start()
         except BaseException:
@@ -83,6 +83,15 @@ class KitSession:
                     f"it was routed to), plus the kit's own queues")
         return f"the kit's own reply queues and narrow spy queues ({self.broker.provider} broker, no firehose)"
 
+    def _start_probe(self) -> ProbeService:
+        """Hosts ``<service>_probe``, the service the target's client calls in the nested-call checks."""
+        probe = ProbeService(self.target.broker_uri, f"{self.target.service}_probe",
+                             exchange=self.target.rpc_exchange, queue_arguments=PROBE_QUEUE_ARGUMENTS)
+        try:
+            return probe.start()
+        except ProbeStartError as exc:
+            raise KitFault(f"the probe service {probe.service!r} could not start: {exc}") from exc
+
     def peer(self, trace: Trace) -> KitPeer:
         if self.firehose is not None:
             trace.watch(self.firehose, self.target.service)
@@ -92,7 +101,10 @@ class KitSession:
         if self.launched is not None:
             self.launched.stop()
         if self.probe is not None:
-            self.probe.stop()
+            try:
+                self.probe.stop()
+            except RuntimeError:  # a stuck probe thread is a daemon; cleanup and the broker go on without it
+                pass
         if self.launched is not None:
             self._delete_launched_topology()
         if self.firehose is not None:
@@ -109,8 +121,8 @@ class KitSession:
         s = self.target.service
         queues = [f"rpc-{s}", f"evt-{s}_src-ping--{s}.on_ping_pool", f"evt-{s}_src-ping"]
         if self.probe is not None:
-            queues += sorted({f"rpc.reply-{s}-{m.properties.get('reply_to')}" for m in self.probe.requests
-                              if m.properties.get("reply_to")})
+            reply_keys = {request.wire.properties.get("reply_to") for request in self.probe.requests}
+            queues += sorted(f"rpc.reply-{s}-{key}" for key in reply_keys if key)
         exchanges = [f"{s}.events", f"{s}_src.events"]
         try:
             connection = pika.BlockingConnection(self.target.connection_parameters())

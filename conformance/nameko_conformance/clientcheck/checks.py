@@ -54,9 +54,7 @@ class ClientCheck:
                 key = ("request", id(probe), request.index)
                 if key not in self._recorded:
                     self._recorded.add(key)
-                    self.trace.add(Seen("received", wire.exchange, wire.routing_key, dict(wire.properties),
-                                        wire.headers, wire.body, via=f"probe {probe.service} ({request.behaviour})",
-                                        at=request.received_at))
+                    self.trace.add(probe.trace_entry(request))
             for number, reply in enumerate(probe.replies):
                 key = ("reply", id(probe), number)
                 if key not in self._recorded:

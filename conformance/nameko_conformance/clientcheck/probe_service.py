@@ -1,5 +1,8 @@
 """A kit-hosted service on raw pika that records each request as the broker delivered it and answers on purpose.
 
+The kit's one probe: the client suite points a port's driver at it, and the server suite hosts `<service>_probe`
+on it for the target's nested calls (its default behaviour, `normal`, echoes `{"args", "kwargs"}`).
+
 The probe declares `rpc-<service>` and binds it with `<service>.*` on the RPC exchange like a server (TOPO-3,
 TOPO-5), and runs its own connection on its own thread. Replies go to the RPC exchange with the request's
 `reply_to` as routing key (RPC-REPLY-1), published mandatory on a confirm channel so that a `reply_to` which no
@@ -18,6 +21,7 @@ import pika.exceptions
 
 from nameko_conformance.capture.wire import DEFAULT_RPC_EXCHANGE, WireMessage
 from nameko_conformance.clientcheck.behaviours import Behaviour, PlannedReply, plan_replies
+from nameko_conformance.trace import Seen
 
 _POLL_SECONDS = 0.05
 BehaviourChoice = str | Behaviour | Sequence[str | Behaviour]
@@ -119,6 +123,21 @@ class ProbeService:
     def replies(self) -> list[SentReply]:
         with self._lock:
             return list(self._replies)
+
+    def mark(self) -> int:
+        """A place in the record of requests; `requests_since(mark)` gives what arrived after it."""
+        with self._lock:
+            return len(self._requests)
+
+    def requests_since(self, mark: int) -> list[RecordedRequest]:
+        with self._lock:
+            return list(self._requests[mark:])
+
+    def trace_entry(self, request: RecordedRequest) -> Seen:
+        """A recorded request as failure reports show it: received by this probe, exactly as delivered."""
+        wire = request.wire
+        return Seen("received", wire.exchange, wire.routing_key, dict(wire.properties), wire.headers, wire.body,
+                    via=f"probe {self.service} ({request.behaviour})", at=request.received_at)
 
     def wait_for_requests(self, count: int, timeout: float) -> list[RecordedRequest]:
         """The first `count` requests, waiting up to `timeout` seconds; fewer when they do not come."""

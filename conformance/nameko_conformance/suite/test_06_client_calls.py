@@ -10,11 +10,12 @@ pytestmark = [pytest.mark.capability("server"), pytest.mark.capability("client")
 
 
 def nested_call(peer, probe, service, method="kit_method", args=("n1",), kwargs=None, headers=None):
-    """Makes the target call <service>_probe.method; returns the call's reply result and the probe's request."""
+    """Makes the target call <service>_probe.method; returns the call's reply result and the probe's request (as
+    the trace shows it)."""
     mark = probe.mark()
     out = peer.request("call", [f"{service}_probe", method, list(args), kwargs or {"k": 1}], headers=headers)
     result = verify.verify_success(reply_to(peer, out, requirement="TESTEE-6"))
-    seen = probe.requests_since(mark)
+    seen = [probe.trace_entry(request) for request in probe.requests_since(mark)]
     for message in seen:
         peer.trace.add(message)
     if len(seen) != 1:

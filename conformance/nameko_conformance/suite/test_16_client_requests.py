@@ -104,7 +104,7 @@ def test_request_body_is_args_and_kwargs(shown):
     """The body is a strict JSON object whose args and kwargs are the call's arguments."""
     for request, (method, args, kwargs, _) in zip(sorted(shown.requests(), key=lambda r: r.method),
                                                   sorted(CALLS)):
-        seen = verify.verify_json_text(_as_seen(request))
+        seen = verify.verify_json_text(shown.probe.trace_entry(request))
         if not isinstance(seen, dict) or seen.get("args") != args or seen.get("kwargs") != kwargs:
             verify.fail(f"expected the body {{'args': {args!r}, 'kwargs': {kwargs!r}}}, saw {seen!r}", "RPC-REQ-5")
 
@@ -210,10 +210,3 @@ def test_each_client_instance_has_its_own_reply_to(client_check: ClientCheck):
     if keys[0] == keys[1]:
         verify.fail(f"expected distinct reply_to values for two client instances, saw {keys[0]!r} twice",
                     "RPC-CORR-2")
-
-
-def _as_seen(request):
-    from nameko_conformance.trace import Seen
-
-    wire = request.wire
-    return Seen("received", wire.exchange, wire.routing_key, dict(wire.properties), wire.headers, wire.body)
