@@ -125,15 +125,33 @@ def verify_reply_encoding_and_persistence(reply: Seen) -> None:
              "RPC-REPLY-7")
 
 
+def verify_against_schema(schema_file: str, instance: Any, what: str, default_requirement: str) -> None:
+    """Fails with the requirement that the violated subschema names in its `x-requirement` annotation."""
+    best = jsonschema.exceptions.best_match(schema_validator(schema_file).iter_errors(instance))
+    if best is None:
+        return
+    # The deepest annotated error is the most precise reason: for a reply whose error object lacks exc_path,
+    # that is RPC-ERR-1 inside the error schema, not the reply schema's "one of null or an error object".
+    annotated = [e for e in _error_tree(best) if isinstance(e.schema, dict) and e.schema.get("x-requirement")]
+    reason = max(annotated, key=lambda e: len(e.absolute_schema_path), default=best)
+    requirement = (reason.schema.get("x-requirement") if isinstance(reason.schema, dict) else None) \
+        or default_requirement
+    fail(f"expected {what} valid against schemas/{schema_file}, saw: {reason.message}",
+         tuple(requirement) if isinstance(requirement, list) else requirement)
+
+
+def _error_tree(error):
+    yield error
+    for child in error.context or ():
+        yield from _error_tree(child)
+
+
 def verify_reply_envelope(reply: Seen) -> dict:
     body = verify_json_text(reply)
     if not isinstance(body, dict) or set(body) != {"result", "error"}:
         shown = sorted(body) if isinstance(body, dict) else type(body).__name__
         fail(f"expected a reply object with exactly the members result and error, saw {shown}", "RPC-REPLY-3")
-    problem = jsonschema.exceptions.best_match(schema_validator("rpc-reply-body.schema.json").iter_errors(body))
-    if problem is not None:
-        fail(f"expected a reply valid against schemas/rpc-reply-body.schema.json, saw: {problem.message}",
-             "RPC-REPLY-3")
+    verify_against_schema("rpc-reply-body.schema.json", body, "a reply", "RPC-REPLY-3")
     return body
 
 
@@ -161,9 +179,7 @@ def verify_error_object(error: Any) -> dict:
     if not isinstance(error["exc_args"], list) or not isinstance(error["value"], str):
         fail(f"expected exc_args an array and value a string, saw {error['exc_args']!r} and {error['value']!r}",
              "RPC-ERR-4")
-    problem = jsonschema.exceptions.best_match(schema_validator("error.schema.json").iter_errors(error))
-    if problem is not None:
-        fail(f"expected an error object valid against schemas/error.schema.json, saw: {problem.message}", "RPC-ERR-1")
+    verify_against_schema("error.schema.json", error, "an error object", "RPC-ERR-1")
     return error
 
 

@@ -98,7 +98,8 @@ class Testee:
                 return
             result, error = self.invoke(func_name, args, kwargs, context, stack), None
             try:
-                json.dumps(result, allow_nan=False)
+                # A strict UTF-8 encoding refuses lone surrogates as allow_nan refuses NaN (SER-3, SER-7).
+                json.dumps(result, allow_nan=False, ensure_ascii=False).encode("utf-8")
             except (TypeError, ValueError):
                 raise builtin("UnserializableValueError", f"Unserializable value: `{result!r}`", [])
         except RemoteFailure as exc:

@@ -1,4 +1,4 @@
-"""The kit's strict JSON check judges decoded strings, so escaped backslashes never look like surrogates."""
+"""The kit's body checks: strict JSON judged on decoded strings, schema failures named by the violated subschema."""
 
 from types import SimpleNamespace
 
@@ -41,3 +41,16 @@ def test_rejects_what_only_lenient_parsers_read(raw, requirement):
     with pytest.raises(ConformanceFailure) as failure:
         verify.verify_json_text(body(raw))
     assert failure.value.requirements == (requirement,)
+
+
+@pytest.mark.parametrize("reply, requirement", [
+    ({"result": None, "error": {"exc_type": "X", "exc_args": [], "value": "v"}}, "RPC-ERR-1"),
+    ({"result": 1, "error": {"exc_type": "X", "exc_path": "m.X", "exc_args": [], "value": "v"}}, "RPC-REPLY-5"),
+    ({"result": 1, "error": None, "extra": 2}, "RPC-REPLY-3"),
+    ({"result": None, "error": {"exc_type": "m.X", "exc_path": "m.X", "exc_args": [], "value": "v"}}, "RPC-ERR-2"),
+])
+def test_schema_failures_name_the_requirement_of_the_violated_subschema(reply, requirement):
+    """A schema violation is reported under the x-requirement of the deepest subschema it breaks."""
+    with pytest.raises(ConformanceFailure) as failure:
+        verify.verify_against_schema("rpc-reply-body.schema.json", reply, "a reply", "RPC-REPLY-3")
+    assert requirement in failure.value.requirements
