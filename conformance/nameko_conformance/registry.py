@@ -1,15 +1,12 @@
 """The requirement registry: IDs, levels and roles, read from ``spec/requirements.json``.
 
-Levels are never written into tests; they come from here. When the generated registry is not there (a checkout
-in the middle of regeneration) the catalogue is read straight from the spec's Markdown, which has the same
-content in the form CONTRIBUTING.md describes.
+Levels are never written into tests; they come from here.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import json
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -39,8 +36,6 @@ NEEDS_CLIENT_DRIVER = {
     "RPC-CALL-6": "needs a client-side timeout",
 }
 
-_ITEM = re.compile(r"^- \*\*(?P<id>[A-Z]+(?:-[A-Z]+)*-\d+)\*\* · (?P<role>\w+) · (?P<level>[A-Z ]+?) — (?P<text>.*)$")
-_UNTESTABLE = re.compile(r"^\s+\*Untestable black-box:\*\s*(?P<reason>.*)$")
 
 
 @dataclass(frozen=True)
@@ -106,28 +101,8 @@ def _from_json(path: Path) -> Registry:
     return Registry(reqs, tuple(raw.get("deviations", [])), str(path))
 
 
-def parse_spec_markdown(spec_dir: Path) -> Registry:
-    reqs: dict[str, Requirement] = {}
-    for chapter_file in sorted(spec_dir.glob("[0-9][0-9]-*.md")):
-        last = None
-        for line in chapter_file.read_text(encoding="utf-8").splitlines():
-            item = _ITEM.match(line)
-            if item:
-                last = Requirement(item["id"], item["level"].strip(), item["role"], chapter_file.stem, item["text"])
-                reqs[last.id] = last
-                continue
-            untestable = _UNTESTABLE.match(line)
-            if untestable and last is not None:
-                reqs[last.id] = last = Requirement(
-                    last.id, last.level, last.role, last.chapter, last.text, False, untestable["reason"]
-                )
-    return Registry(reqs, (), f"{spec_dir} (Markdown)")
-
-
 @lru_cache(maxsize=1)
 def load_registry() -> Registry:
-    spec_dir = data_dir("spec")
-    generated = spec_dir / "requirements.json"
-    if generated.is_file():
-        return _from_json(generated)
-    return parse_spec_markdown(spec_dir)
+    # spec/requirements.json is generated from the spec by tools/spec_registry.py and checked current in CI;
+    # the kit reads only that, so there is one parser of the spec.
+    return _from_json(data_dir("spec") / "requirements.json")
