@@ -108,7 +108,8 @@ def reference_runner(token, cleanup):
 
 
 @pytest.fixture(scope="session")
-def client():
+def client(cleanup):
+    # Asking for `cleanup` makes the client close (and delete its reply queue) before the janitor runs.
     with ClusterClient(AMQP_URI, context_data={"language": "en"}) as client:
         yield client
 
