@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 from pathlib import Path
 
 EXIT_PASS, EXIT_FAIL, EXIT_INTERRUPTED, EXIT_KIT_FAULT, EXIT_USAGE, EXIT_NOTHING = 0, 1, 2, 3, 4, 5

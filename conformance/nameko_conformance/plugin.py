@@ -10,7 +10,6 @@ from __future__ import annotations
 import fnmatch
 import shlex
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from nameko_conformance.fuzz.canonical import compare
 from nameko_conformance.fuzz.link import FuzzLink
-from nameko_conformance.fuzz.raw_json import MALFORMED_REQUEST, SUCCESS, RawJsonCase
+from nameko_conformance.fuzz.raw_json import SUCCESS, RawJsonCase
 from nameko_conformance.fuzz.runner import ExampleContext
 from nameko_conformance.outcomes import ConformanceFailure
 from nameko_conformance.trace import Seen

@@ -9,6 +9,7 @@ import pytest
 from nameko_conformance.amqp import KitPeer
 from nameko_conformance.plugin import KIT_KEY, TRACE_KEY
 from nameko_conformance.session import ClientSession, KitSession
+from nameko_conformance.suite._client_steps import client_check  # noqa: F401 - the client suite's fixture
 from nameko_conformance.trace import Trace
 
 

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from nameko_conformance import verify
-from nameko_conformance.suite._steps import call_error, reply_to
+from nameko_conformance.suite._steps import call_error
 
 pytestmark = pytest.mark.capability("server")
 

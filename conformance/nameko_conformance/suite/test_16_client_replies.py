@@ -13,7 +13,7 @@ from nameko_conformance.clientcheck.checks import ClientCheck
 from nameko_conformance.clientcheck.driver import Call
 from nameko_conformance.clientcheck.verify_client import (verify_driver_answered, verify_error_kind,
                                                           verify_no_result, verify_replies_routed, verify_result)
-from nameko_conformance.suite._client_steps import client_check, echoed  # noqa: F401 - fixture
+from nameko_conformance.suite._client_steps import echoed
 
 pytestmark = pytest.mark.client_driver
 TIMEOUT_CHARGE = ("RPC-CALL-6",)  # a driver that never finishes a job with an unanswered call ignores timeouts

@@ -16,7 +16,7 @@ from nameko_conformance.clientcheck.verify_client import (request_of, verify_dri
                                                           verify_replies_routed, verify_requests, verify_result)
 from nameko_conformance.outcomes import Inconclusive
 from nameko_conformance.session import client_names_from
-from nameko_conformance.suite._client_steps import client_check, echoed  # noqa: F401 - fixture
+from nameko_conformance.suite._client_steps import echoed
 from nameko_conformance.trace import Trace
 
 pytestmark = pytest.mark.client_driver

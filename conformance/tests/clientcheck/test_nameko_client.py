@@ -10,7 +10,7 @@ from importlib.metadata import version
 import pytest
 
 from nameko_conformance.clientcheck.behaviours import Behaviour, expected_outcome
-from nameko_conformance.clientcheck.driver import OK, Call, build_job, run_driver
+from nameko_conformance.clientcheck.driver import Call, build_job, run_driver
 
 from .conftest import driver_command
 

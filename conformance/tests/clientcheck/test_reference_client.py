@@ -9,7 +9,6 @@ from nameko_conformance.clientcheck.driver import Call, build_job, run_driver
 
 from .conftest import driver_command
 
-pytest.importorskip("nameko_reference", reason="the reference implementation is not installed")
 REFERENCE_DRIVER = driver_command("reference_driver.py")
 
 

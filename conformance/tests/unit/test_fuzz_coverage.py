@@ -9,7 +9,6 @@ import json
 
 import pytest
 
-pytest.importorskip("hypothesis", reason="the optional extra 'fuzz' is not installed")
 from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
 
 from nameko_conformance.fuzz import hazards, strategies  # noqa: E402

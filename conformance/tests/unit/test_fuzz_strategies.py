@@ -9,7 +9,6 @@ import pytest
 from nameko_conformance.data import load_schema
 from nameko_conformance.fuzz import FuzzExtraMissing, require_fuzz_extra
 
-hypothesis = pytest.importorskip("hypothesis", reason="the optional extra 'fuzz' is not installed")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 import pika.data  # noqa: E402
 import pika.exceptions  # noqa: E402
