@@ -14,6 +14,8 @@ import pika
 import pika.exceptions
 
 from nameko_conformance.messages import MessageFactory, Outgoing
+from nameko_conformance.oracle import reply as reply_checks
+from nameko_conformance.oracle.evidence import Evidence
 from nameko_conformance.outcomes import ConformanceFailure, KitFault
 from nameko_conformance.trace import Seen, Trace
 
@@ -72,6 +74,8 @@ class KitPeer:
         self.reply_queue = f"conformance-kit.reply-{self.reply_key}"
         self.factory = MessageFactory(service, rpc_exchange, self.reply_key)
         self.received: list[Seen] = []
+        self.sent: list[Outgoing] = []
+        self.evidence = Evidence()  # the suite's fixture replaces it with the test's own
         self._confirm_channel = None
         self._declare_rpc_exchange()
         for queue, via in ((self.reply_queue, "reply queue"), (self.reply_key, "default-exchange catcher")):
@@ -99,6 +103,7 @@ class KitPeer:
 
     def publish(self, out: Outgoing) -> Outgoing:
         self.channel.basic_publish(out.exchange, out.routing_key, out.body, _basic_properties(out))
+        self.sent.append(out)
         self.trace.add(Seen("sent", out.exchange, out.routing_key, dict(out.properties), out.headers, out.body))
         return out
 
@@ -150,30 +155,43 @@ class KitPeer:
 
     def wait_reply(self, correlation_id: str | None, timeout: float = REPLY_TIMEOUT,
                    requirement: str | tuple = "RPC-REPLY-9", what: str = "the request") -> Seen:
+        """The reply carrying ``correlation_id``. When none comes, what did arrive is judged (a reply with another
+        correlation id, one through the default exchange) and the test ends there."""
         reply = self.wait_for(lambda m: m.properties.get("correlation_id") == correlation_id, timeout)
         if reply is None:
-            raise ConformanceFailure(
-                f"expected a reply to {what} (correlation_id {correlation_id!r}) within {timeout:.0f}s, saw none",
-                requirement if isinstance(requirement, tuple) else (requirement,))
+            self._judge_missing_reply(correlation_id, requirement, what, f"within {timeout:.0f} s")
         return reply
+
+    def _judge_missing_reply(self, correlation_id: str | None, requirement: str | tuple, what: str,
+                             when: str) -> None:
+        requirement = requirement if isinstance(requirement, str) else requirement[0]
+        known = {o.correlation_id for o in self.sent}
+        strays = [m for m in self.received if m.direction == "received" and m.via in ("reply queue",
+                  reply_checks.DEFAULT_CATCHER) and m.properties.get("correlation_id") not in known]
+        self.evidence.apply(reply_checks.missing_reply(correlation_id, what, when, strays, requirement))
+        from nameko_conformance.oracle.evidence import ObservationMissing
+        raise ObservationMissing(f"a reply to {what}")
 
     def reply_before_sentinel(self, out: Outgoing, requirement: str | tuple, what: str) -> Seen:
         """The reply to ``out``, expected no later than a sentinel echo published after it (fast negative cases)."""
         self.sentinel("MAL-9")
         reply = self.wait_for(lambda m: m.properties.get("correlation_id") == out.correlation_id, NO_REPLY_GRACE)
         if reply is None:
-            raise ConformanceFailure(f"expected a reply to {what} (correlation_id {out.correlation_id!r}) before the "
-                                     f"reply to a later echo, saw none",
-                                     requirement if isinstance(requirement, tuple) else (requirement,))
+            self._judge_missing_reply(out.correlation_id, requirement, what, "before the reply to a later echo")
         return reply
 
     def replies_for(self, correlation_id: str | None) -> list[Seen]:
         return [m for m in self.received if m.properties.get("correlation_id") == correlation_id]
 
-    def sentinel(self, requirement: str | tuple = "MAL-9") -> Seen:
-        """An echo with a fresh token; its reply proves the target still serves and bounds earlier traffic."""
+    def sentinel(self, requirement: str | tuple = "TESTEE-2") -> Seen:
+        """An echo with a fresh token; its correct reply proves the target still serves and bounds earlier
+        traffic. A missing or wrong reply is a finding under ``requirement`` and ends the test."""
+        requirement = requirement if isinstance(requirement, str) else requirement[0]
         token = str(uuid.uuid4())
-        reply = self.call("echo", token, _requirement=requirement)
+        out = self.request("echo", [token])
+        reply = self.wait_for(lambda m: m.properties.get("correlation_id") == out.correlation_id, REPLY_TIMEOUT)
+        self.evidence.apply(reply_checks.still_serving(reply, token, requirement))
+        self.evidence.need(reply, f"a reply to the sentinel echo({token})")
         # Replies published before the sentinel's may still be in flight on another channel of the target.
         self.pump(NO_REPLY_GRACE)
         return reply

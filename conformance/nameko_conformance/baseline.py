@@ -1,35 +1,88 @@
-"""Known deviations of one target: ``{"target": "...", "deviations": [{"id", "reason", "spec_deviation"?}]}``."""
+"""Known deviations of one target, each naming the behaviour it accepts.
+
+``{"target": "...", "deviations": [{"id": "MAL-1", "finding": "MAL-1/no-reply" | "match": "<regex>", "reason": "...",
+"evidence": "...", "spec_deviation": "DEV-n"}]}``: an entry accepts a failure of requirement ``id`` only when the
+finding's stable code is ``finding``, or its message matches the regular expression ``match``. Any other failure of
+the same requirement still fails the gate.
+"""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
+
+
+class BaselineError(ValueError):
+    """A baseline file that cannot be used as it is (a usage error, not a target fault)."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    requirement: str
+    reason: str
+    code: str | None = None
+    pattern: str | None = None
+
+    def accepts(self, requirement: str, code: str, message: str) -> bool:
+        if requirement != self.requirement:
+            return False
+        if self.code is not None and code == self.code:
+            return True
+        return self.pattern is not None and re.search(self.pattern, message) is not None
+
+    @property
+    def names(self) -> str:
+        return self.code or f"/{self.pattern}/"
 
 
 @dataclass(frozen=True)
 class Baseline:
     path: str | None
-    reasons: dict[str, str]
+    entries: tuple[Entry, ...] = field(default=())
 
     def __contains__(self, req_id: str) -> bool:
-        return req_id in self.reasons
+        return any(e.requirement == req_id for e in self.entries)
+
+    def for_requirement(self, req_id: str) -> list[Entry]:
+        return [e for e in self.entries if e.requirement == req_id]
+
+    def accepting(self, requirement: str, code: str, message: str) -> Entry | None:
+        return next((e for e in self.entries if e.accepts(requirement, code, message)), None)
+
+    @property
+    def reasons(self) -> dict[str, str]:
+        return {e.requirement: e.reason for e in self.entries}
 
     @classmethod
     def empty(cls) -> "Baseline":
-        return cls(None, {})
+        return cls(None, ())
 
     @classmethod
     def load(cls, path: str | None, known_ids: set[str]) -> "Baseline":
         if not path:
             return cls.empty()
-        raw = json.loads(Path(path).read_text(encoding="utf-8"))
-        reasons = {}
-        for entry in raw.get("deviations", []):
-            if entry["id"] not in known_ids:
-                raise ValueError(f"baseline {path} lists {entry['id']!r}, which is not a requirement of the spec")
-            reason = entry.get("reason", "")
-            if entry.get("spec_deviation"):
-                reason += f" ({entry['spec_deviation']})"
-            reasons[entry["id"]] = reason
-        return cls(path, reasons)
+        try:
+            raw = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise BaselineError(f"baseline {path}: cannot read it as JSON ({exc})") from exc
+        entries = []
+        for n, item in enumerate(raw.get("deviations", []) if isinstance(raw, dict) else []):
+            req = item.get("id") if isinstance(item, dict) else None
+            if req not in known_ids:
+                raise BaselineError(f"baseline {path}: entry {n} names {req!r}, which is not a requirement of the spec")
+            code, pattern = item.get("finding"), item.get("match")
+            if not code and not pattern:
+                raise BaselineError(f"baseline {path}: entry {n} ({req}) names no behaviour; give the finding code it "
+                                    f"accepts (\"finding\": \"{req}/…\") or a pattern of its message (\"match\")")
+            if pattern:
+                try:
+                    re.compile(pattern)
+                except re.error as exc:
+                    raise BaselineError(f"baseline {path}: entry {n} ({req}) has a bad pattern: {exc}") from exc
+            reason = item.get("reason", "")
+            if item.get("spec_deviation"):
+                reason += f" ({item['spec_deviation']})"
+            entries.append(Entry(req, reason, code, pattern))
+        return cls(path, tuple(entries))

@@ -16,17 +16,22 @@ from typing import Any
 import pytest
 
 from nameko_conformance import report as reporting
+from nameko_conformance import startup
 from nameko_conformance.baseline import Baseline
+from nameko_conformance.oracle.evidence import Evidence, ObservationMissing
+from nameko_conformance.oracle.model import Finding
+from nameko_conformance.oracle.verdicts import (TEST_ABORTED, TEST_CAPABILITY_ABSENT, TEST_KIT_ERROR, TestResult,
+                                                requirement_verdicts)
 from nameko_conformance.outcomes import ConformanceFailure, Inconclusive, KitFault
 from nameko_conformance.registry import load_registry
 from nameko_conformance.trace import Trace
 from nameko_conformance.uri import mask
-from nameko_conformance.verdicts import TestResult, failure_verdict
 
 SUITE_DIR = Path(__file__).resolve().parent / "suite"
 KIT_KEY = pytest.StashKey["KitConfig"]()
 DEFAULT_FUZZ_EXAMPLES = 50
 TRACE_KEY = pytest.StashKey[Trace]()
+EVIDENCE_KEY = pytest.StashKey[Evidence]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -59,6 +64,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="private: start a private RabbitMQ node, point the target at it, observe with the firehose")
     group.addoption("--observer", choices=("auto", "firehose", "spy"), default=None,
                     help="how the kit sees the target's messages (firehose needs a broker the kit owns)")
+    group.addoption("--conformance-debug", action="store_true", default=False,
+                    help="show the traceback of a start-up failure (otherwise one message)")
+    group.addoption("--conformance-quiet", action="store_true", default=False,
+                    help="no progress lines (chapters, private node, fuzzing): for CI logs")
     for name, help_text in (("conformance_target", "default for --target"),
                             ("conformance_target_cmd", "default for --target-cmd"),
                             ("conformance_baseline", "default for --baseline"),
@@ -98,6 +107,8 @@ class KitConfig:
         self.registry = load_registry()
         self.baseline = Baseline.load(self.baseline_path, set(self.registry.requirements))
         self.results: list[TestResult] = []
+        self.items: list[pytest.Item] = []  # the suite tests of this run, in order
+        self.aborted: str | None = None  # set when the run cannot go on (the target exited): why
         # per test node id: the requirement IDs whose verdict rests on what the broker saw (the firehose)
         self.firehose_evidence: dict[str, set[str]] = {}
         self.session_state: Any = None  # the running KitSession, set by the suite's session fixture
@@ -114,9 +125,23 @@ class KitConfig:
             parts += ["--client-cmd", self.client_cmd]
         if self.capabilities:
             parts += ["--capabilities", self.capabilities]
-        for req_id in req_ids[:1] or ():
-            parts += ["--req", req_id]
-        return shlex.join(parts) + f"    # or: pytest {shlex.quote(nodeid)}"
+        if self.amqp_uri:
+            parts += ["--amqp-uri", mask(self.amqp_uri)]
+        if self.broker_mode == "private":
+            parts += ["--broker", "private"]
+        if self.observer != "auto":
+            parts += ["--observer", self.observer]
+        if self.strict:
+            parts.append("--strict")
+        if self.baseline_path:
+            parts += ["--baseline", self.baseline_path]
+        if "fuzz" in nodeid.split("::")[0]:
+            parts += ["--fuzz", "--fuzz-seed", str(self.fuzz_seed)]
+        # The failing test itself, by a glob of its node id, so the line reruns exactly what failed.
+        file_part, _, name = nodeid.rpartition("::")
+        test_glob = f"*{Path(file_part).name}::{name}".replace("[", "[[]") if name else nodeid
+        parts += ["--req", test_glob]
+        return shlex.join(parts)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -124,10 +149,12 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "capability(name): the target capability a conformance test needs")
     config.addinivalue_line("markers", "client_driver: a client conformance test; runs only with --client-cmd")
     config.addinivalue_line("markers", "fuzz: a property-based fuzz test; runs only with --fuzz or -m fuzz")
+    startup.check_options(config)  # one message, exit 4, for a usage mistake; packaged baseline names resolved
     kit = KitConfig(config)
     config.stash[KIT_KEY] = kit
     if kit.requested and config.args_source == pytest.Config.ArgsSource.INVOCATION_DIR:
         config.args = [str(SUITE_DIR)]
+    startup.register(config, kit)  # the start-up check and the progress lines (startup.py, progress.py)
 
 
 def _req_ids(item: pytest.Item) -> tuple[str, ...]:
@@ -149,6 +176,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+    kit.items = [item for item in items if _is_suite_item(item)]
     if kit.req_globs:
         wanted = kit.registry.matching(kit.req_globs) | {g for g in kit.req_globs if g in kit.registry}
         keep, drop = [], []
@@ -159,6 +187,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         if drop:
             config.hook.pytest_deselected(items=drop)
             items[:] = keep
+        kit.items = [item for item in items if _is_suite_item(item)]
 
 
 def kit_leaves_out(item: pytest.Item, kit: "KitConfig") -> bool:
@@ -176,6 +205,44 @@ def _is_suite_item(item: pytest.Item) -> bool:
     return bool(_req_ids(item)) and ("conformance_session" in fixtures or "client_session" in fixtures)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if not _is_suite_item(item):
+        return
+    kit: KitConfig = item.config.stash[KIT_KEY]
+    item.stash[EVIDENCE_KEY] = Evidence(_req_ids(item))
+    if kit.aborted:
+        pytest.skip(f"not run: {kit.aborted}")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Any:
+    """Runs the test; an observation it needed and did not get ends it quietly, and its findings fail it."""
+    evidence = item.stash.get(EVIDENCE_KEY, None)
+    if evidence is None:
+        return (yield)
+    try:
+        result = yield
+    except ObservationMissing as missing:
+        evidence.stop(f"{missing.what} was not observed")
+        result = None
+    except Inconclusive as exc:
+        evidence.undecided(exc.requirements or evidence.cited, str(exc))
+        evidence.stop(f"inconclusive: {exc}")
+        result = None
+    except ConformanceFailure as exc:
+        for req_id in exc.requirements or evidence.cited[:1]:
+            evidence.findings.append(Finding(req_id, f"{req_id}/failure", "conformance", str(exc)))
+        evidence.stop(str(exc))
+        result = None
+    if evidence.findings:
+        raise ConformanceFailure("\n".join(mask(f.message) for f in evidence.findings[:10]),
+                                 tuple(f.requirement for f in evidence.findings))
+    if evidence.stopped or evidence.inconclusive:
+        pytest.skip(evidence.stopped or next(iter(evidence.inconclusive.values())))
+    return result
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
     outcome = yield
@@ -185,6 +252,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
     kit: KitConfig = item.config.stash[KIT_KEY]
     ids = _req_ids(item)
     trace = item.stash.get(TRACE_KEY, None)
+    evidence = item.stash.get(EVIDENCE_KEY, None) or Evidence(ids)
     if call.when == "call" or (call.when == "setup" and (rep.failed or rep.skipped)):
         result = TestResult(item.nodeid, ids, "passed", duration=call.duration)
         if trace is not None:
@@ -192,16 +260,32 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
             if trace.firehose_evidence:
                 kit.firehose_evidence[item.nodeid] = set(trace.firehose_evidence)
         exc = call.excinfo.value if call.excinfo else None
-        if rep.skipped and isinstance(exc, pytest.skip.Exception):
-            reason = str(exc)
-            result.outcome = "capability-absent" if reason.startswith("capability absent") else "inconclusive"
-            result.message = reason
-        elif isinstance(exc, Inconclusive):
-            result.outcome, result.message = "inconclusive", f"inconclusive: {exc}"
-            rep.outcome, rep.longrepr = "skipped", (str(item.path), item.location[1] or 0, result.message)
-        elif rep.failed:
-            _classify_failure(item, rep, exc, kit, ids, result, trace)
+        if call.when == "setup" and isinstance(exc, ConformanceFailure):
+            # A target fault met while setting the test up (a refused exchange declare) is the target's finding.
+            for req_id in exc.requirements or ids[:1]:
+                evidence.findings.append(Finding(req_id, f"{req_id}/setup", "conformance", str(exc)))
+            evidence.stop(f"setting the test up failed: {exc}")
+        if call.when == "setup" and rep.skipped and str(exc).startswith("capability absent"):
+            result.outcome, result.message = TEST_CAPABILITY_ABSENT, str(exc)
+        elif call.when == "setup" and rep.skipped and str(exc).startswith("not run:"):
+            result.outcome, result.message = TEST_ABORTED, str(exc)[len("not run: "):]
+        elif rep.failed and not evidence.findings:
+            what = "kit error" if isinstance(exc, KitFault) else f"kit error (unexpected {type(exc).__name__})"
+            result.outcome, result.message = TEST_KIT_ERROR, mask(f"{what}: {exc}")
+            rep.sections.append(("kit fault", "the kit could not run this check; this says nothing about the target"))
+        else:
+            result.statuses = evidence.statuses()
+            result.outcome = "failed" if evidence.findings else "passed"
+            result.reproduce = kit.reproduce(tuple(f.requirement for f in evidence.findings), item.nodeid) \
+                if evidence.findings else ""
+            result.findings = [dict(_bounded(f.to_dict()), message=mask(f.message)) for f in evidence.findings]
+            result.message = mask(evidence.findings[0].message) if evidence.findings else (evidence.stopped or "")
+            if evidence.findings:
+                rep.sections.append(("reproduce", result.reproduce))
+        _after_target_check(item, kit, result)
         kit.results.append(result)
+        if result.findings:
+            _mark_accepted(rep, kit, result)
     if rep.longrepr is not None and not isinstance(rep.longrepr, tuple):
         # Tracebacks show argument values (a URI, a session); a password in them is masked like everywhere else.
         text = str(rep.longrepr)
@@ -216,31 +300,48 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
         if trace.broker is None and state is not None and state.observer == "firehose":
             text = "(the firehose ran, but this test's messages went through a link it does not watch)"
         rep.sections.append((title, mask(text)))
+    if rep.failed:
+        state = kit.session_state
+        if state is not None and state.launched is not None:
+            rep.sections.append(("target output (tail)", mask(state.launched.output_tail())))
 
 
-def _classify_failure(item: pytest.Item, rep: Any, exc: BaseException | None, kit: KitConfig,
-                      ids: tuple[str, ...], result: TestResult, trace: Trace | None) -> None:
-    session_state = kit.session_state
-    if isinstance(exc, KitFault) or rep.when == "setup":
-        result.outcome, result.message = "kit-error", mask(f"kit error: {exc!r}")
-        rep.sections.append(("kit fault", "the kit could not run this check; this says nothing about the target"))
+_MAX_FINDING_MESSAGES = 5
+
+
+def _bounded(finding: dict) -> dict:
+    """A finding as the report keeps it: a few messages at most (their bodies are bounded already)."""
+    messages = finding.get("messages") or []
+    if len(messages) > _MAX_FINDING_MESSAGES:
+        finding = dict(finding, messages=messages[:_MAX_FINDING_MESSAGES],
+                       messages_truncated=f"{len(messages)} messages, first {_MAX_FINDING_MESSAGES} kept")
+    return finding
+
+
+def _after_target_check(item: pytest.Item, kit: "KitConfig", result: TestResult) -> None:
+    """A target the kit started that has exited ends the run at once: what is left is not examined."""
+    state = kit.session_state
+    launched = getattr(state, "launched", None) if state is not None else None
+    if launched is None or kit.aborted or launched.alive():
         return
-    failing = tuple(getattr(exc, "requirements", ()) or ()) or ids
-    result.outcome, result.failing = "failed", failing
-    result.message = mask(str(exc).splitlines()[0] if str(exc) else repr(exc))
-    if not isinstance(exc, ConformanceFailure):
-        result.message = mask(f"unexpected {type(exc).__name__}: {exc}")
-    result.reproduce = kit.reproduce(failing, item.nodeid)
-    rep.sections.append(("reproduce", result.reproduce))
-    if session_state is not None and session_state.launched is not None:
-        rep.sections.append(("target output (tail)", mask(session_state.launched.output_tail())))
-    verdicts = {i: failure_verdict(kit.registry[i].strength, i, kit.strict, kit.baseline)
-                for i in failing if i in kit.registry}
-    if verdicts and all(v != "fail" for v in verdicts.values()):
-        label = "; ".join(f"{i}: {v}" for i, v in verdicts.items())
-        rep.outcome = "skipped"
-        rep.wasxfail = label
-    item.user_properties.append(("failing_requirements", ",".join(failing)))
+    kit.aborted = f"the target exited during {item.nodeid} (exit status {launched.process.returncode})"
+    item.session.shouldstop = kit.aborted
+
+
+def _mark_accepted(rep: Any, kit: "KitConfig", result: TestResult) -> None:
+    """A test whose every finding a baseline entry accepts, or that only breaks SHOULD/MAY, is not a red test."""
+    verdicts = []
+    for finding in result.findings:
+        req = kit.registry.requirements.get(finding["requirement"])
+        entry = kit.baseline.accepting(finding["requirement"], finding["code"], finding["message"])
+        if entry is not None:
+            verdicts.append(f"{finding['requirement']}: known deviation ({entry.names})")
+        elif req is not None and (req.strength == "MAY" or (req.strength == "SHOULD" and not kit.strict)):
+            verdicts.append(f"{finding['requirement']}: {'non-strict' if req.strength == 'SHOULD' else 'informational'}")
+        else:
+            return
+    rep.outcome = "skipped"
+    rep.wasxfail = "; ".join(verdicts)
 
 
 def pytest_itemcollected(item: pytest.Item) -> None:
@@ -262,12 +363,7 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
         lines.append(f"client driver: {kit.client_cmd}" + (" (client-only run)" if kit.client_only else ""))
     if kit.baseline.path:
         lines.append(f"baseline: {kit.baseline.path} ({len(kit.baseline.reasons)} known deviations)")
-    if kit.broker_mode == "private":
-        lines.append("broker: a private RabbitMQ node the kit starts; observer: " +
-                     ("the kit's own and spy queues" if kit.observer == "spy" else "firehose"))
-    else:
-        lines.append(f"broker: resolved at start (see the verdicts); observer: {kit.observer} "
-                     "(the firehose needs a broker the kit owns: --broker private)")
+    # The broker and the observer: the start-up check's own header lines (startup.StartupCheck), once resolved.
     return lines
 
 
@@ -275,6 +371,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     kit = session.config.stash.get(KIT_KEY, None)
     if kit is None or not kit.results:
         return
+    if kit.aborted:
+        done = {r.nodeid for r in kit.results}
+        kit.results += [TestResult(i.nodeid, _req_ids(i), TEST_ABORTED, message=kit.aborted)
+                        for i in kit.items if i.nodeid not in done]
     document = reporting.build(kit)
     session.config.stash[reporting.DOCUMENT_KEY] = document
     if kit.report_dir:

@@ -6,6 +6,7 @@ Levels are never written into tests; they come from here.
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import json
 from dataclasses import dataclass
 from functools import lru_cache
@@ -65,6 +66,8 @@ class Registry:
     requirements: dict[str, Requirement]
     deviations: tuple[dict, ...]
     source: str
+    version: str | None = None  # the spec's own version (spec_version of requirements.json)
+    digest: str | None = None  # sha256 of requirements.json: which exact text the verdicts refer to
 
     def __contains__(self, req_id: str) -> bool:
         return req_id in self.requirements
@@ -86,7 +89,8 @@ class Registry:
 
 
 def _from_json(path: Path) -> Registry:
-    raw = json.loads(path.read_text(encoding="utf-8"))
+    data = path.read_bytes()
+    raw = json.loads(data.decode("utf-8"))
     reqs = {}
     for item in raw.get("requirements", []):
         reqs[item["id"]] = Requirement(
@@ -98,7 +102,8 @@ def _from_json(path: Path) -> Registry:
             testable=item.get("testable", True),
             untestable_reason=item.get("untestable_reason"),
         )
-    return Registry(reqs, tuple(raw.get("deviations", [])), str(path))
+    return Registry(reqs, tuple(raw.get("deviations", [])), str(path), raw.get("spec_version"),
+                    hashlib.sha256(data).hexdigest()[:16])
 
 
 @lru_cache(maxsize=1)

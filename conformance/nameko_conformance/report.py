@@ -11,13 +11,11 @@ from typing import Any
 
 import pytest
 
+from nameko_conformance.oracle.verdicts import ORDER, TEST_KIT_ERROR, gate, requirement_verdicts
 from nameko_conformance.uri import mask
-from nameko_conformance.verdicts import gate, requirement_verdicts
 
 DOCUMENT_KEY = pytest.StashKey[dict]()
 KIT_VERSION = "0.1.0"
-ORDER = ["fail", "stale baseline", "kit error", "non-strict", "known deviation", "informational", "inconclusive",
-         "capability absent", "pass", "not covered: needs client driver", "untestable black-box", "not run or not reached"]
 
 
 def build(kit: Any) -> dict:
@@ -30,11 +28,11 @@ def build(kit: Any) -> dict:
     counts = Counter(v["verdict"] for v in verdicts.values())
     must_total = sum(1 for v in verdicts.values() if v["level"].startswith("MUST"))
     must_pass = sum(1 for v in verdicts.values() if v["level"].startswith("MUST") and v["verdict"] == "pass")
-    kit_errors = [r.nodeid for r in kit.results if r.outcome == "kit-error"]
+    kit_errors = [r.nodeid for r in kit.results if r.outcome == TEST_KIT_ERROR]
     return {
         "kit": {"name": "nameko-conformance", "version": KIT_VERSION, "python": platform.python_version()},
-        "spec": {"registry": kit.registry.source,
-                 "version": getattr(kit.registry, "version", None)},
+        "spec": {"registry": kit.registry.source, "version": kit.registry.version,
+                 "digest": kit.registry.digest},
         "target": {
             "uri": mask(state.target.uri) if state else (mask(kit.target_uri) if kit.target_uri else None),
             "command": kit.target_cmd or (state.command if state else None),
@@ -60,9 +58,16 @@ def build(kit: Any) -> dict:
         "tests": [{"nodeid": r.nodeid, "requirements": list(r.requirements), "outcome": r.outcome,
                    "failing": list(r.failing), "message": r.message, "reproduce": r.reproduce,
                    "duration_s": round(r.duration, 3),
-                   "trace": r.trace if r.outcome in ("failed", "inconclusive") else []}
+                   "statuses": {k: list(v) for k, v in r.statuses.items()},
+                   "trace": r.trace[-_MAX_TRACE_KEPT:] if r.outcome != "passed" else []}
                   for r in kit.results],
+        "target_output_tail": mask(state.launched.output_tail()) if state and state.launched else None,
+        "driver_output_tail": mask(client.driver_output_tail()) if client and hasattr(client, "driver_output_tail")
+        else None,
     }
+
+
+_MAX_TRACE_KEPT = 60  # messages of a test's trace kept in report.json (the newest); findings keep their own
 
 
 def mark_evidence_sources(verdicts: dict[str, dict], firehose_evidence: dict[str, set[str]],
@@ -70,13 +75,11 @@ def mark_evidence_sources(verdicts: dict[str, dict], firehose_evidence: dict[str
     """Records per requirement whether its verdict rests on what the broker saw (the firehose) or only on what
     reached the kit's own and spy queues."""
     for req_id, entry in verdicts.items():
-        tests = [e["test"] for e in entry["evidence"] if "test" in e]
+        tests = entry["examined_by"]
         from_firehose = sorted(t for t in tests if req_id in firehose_evidence.get(t, ()))
         entry["firehose_evidence"] = bool(from_firehose)
         if from_firehose:
             entry["observed_through"] = "firehose"
-            for item in entry["evidence"]:
-                item["firehose"] = item.get("test") in from_firehose
         elif tests:
             entry["observed_through"] = "kit queues" if observer != "firehose" else "kit queues (firehose running)"
 
@@ -94,12 +97,20 @@ def summary_lines(document: dict) -> list[str]:
              f"MUST requirements passed: {summary['must_pass']}/{summary['must_total']}",
              "verdicts: " + ", ".join(f"{k}={counts[k]}" for k in ORDER if k in counts)]
     for req_id, entry in document["requirements"].items():
-        if entry["verdict"] in ("fail", "stale baseline", "non-strict", "known deviation", "kit error"):
-            detail = entry["evidence"][0]["message"] if entry.get("evidence") and "message" in entry["evidence"][0] \
-                else entry.get("baseline_reason", "")
-            lines.append(f"  {entry['verdict']:<16} {req_id:<13} {entry['level']:<10} {detail[:110]}")
+        if entry["verdict"] in ("fail", "stale baseline", "non-strict", "known deviation", "kit error", "masked"):
+            lines.append(f"  {entry['verdict']:<16} {req_id:<13} {entry['level']:<10} {_note(entry)[:110]}")
     lines.append("gate: " + ("PASS" if summary["gate"] else "FAIL"))
     return lines
+
+
+def _note(entry: dict) -> str:
+    """What a reader needs next to a verdict: the first finding, else why it is not a pass."""
+    findings = entry.get("findings") or []
+    if findings:
+        first = findings[0]
+        accepted = f" [accepted: {first['accepted_by']}]" if first.get("accepted_by") else ""
+        return f"{first['message']}{accepted}"
+    return entry.get("why") or ""
 
 
 def markdown(document: dict) -> str:
@@ -116,17 +127,15 @@ def markdown(document: dict) -> str:
     out += ["", "## Requirement coverage", "",
             "Seen at: *broker* = judged from the firehose (every publish and the queues it reached); *kit* = from "
             "what reached the kit's own and spy queues.", "",
-            "| requirement | level | role | verdict | tests | seen at | note |",
+            "| requirement | level | role | verdict | examined by | seen at | note |",
             "|---|---|---|---|---|---|---|"]
     for req_id, entry in document["requirements"].items():
-        note = entry.get("reason") or entry.get("baseline_reason") or ""
-        if entry["evidence"] and "message" in entry["evidence"][0]:
-            note = entry["evidence"][0]["message"]
-        tests = len(entry["tests"])
+        note = _note(entry)
+        examined = len(entry.get("examined_by") or [])
         seen_at = "broker" if entry.get("firehose_evidence") else ("kit" if entry.get("observed_through") else "")
-        out.append(f"| {req_id} | {entry['level']} | {entry['role']} | {entry['verdict']} | {tests} | {seen_at} | "
-                   f"{note.replace('|', '/')[:160]} |")
-    failures = [t for t in document["tests"] if t["outcome"] == "failed"]
+        out.append(f"| {req_id} | {entry['level']} | {entry['role']} | {entry['verdict']} | {examined} | {seen_at} | "
+                   f"{note.replace('|', '/').replace(chr(10), ' ')[:160]} |")
+    failures = [t for t in document["tests"] if t["outcome"] == "failed"][:_MAX_FAILURES_SHOWN]
     if failures:
         out += ["", "## Failures", ""]
         for test in failures:
@@ -141,7 +150,15 @@ def markdown(document: dict) -> str:
             elif document["broker"]["observer"] != "firehose":
                 out += ["As seen at the broker: not observed (no firehose; the kit saw only its own and spy queues).",
                         ""]
+    for title, key in (("Target output (tail)", "target_output_tail"), ("Client driver output (tail)",
+                                                                        "driver_output_tail")):
+        if document.get(key):
+            out += ["", f"## {title}", "", "```", document[key][-_MAX_TAIL_CHARS:], "```"]
     return "\n".join(out) + "\n"
+
+
+_MAX_FAILURES_SHOWN = 50
+_MAX_TAIL_CHARS = 8000
 
 
 def write(document: dict, directory: Path) -> None:

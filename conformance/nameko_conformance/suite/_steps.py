@@ -1,14 +1,17 @@
-"""Steps shared by the suite's tests: call and check the reply's routing and envelope."""
+"""Steps shared by the suite's tests: act (publish, wait), then hand what was observed to the oracle's checks.
+
+Each step records its judgements in the peer's evidence and returns what later checks need; when that was not
+observed, the test ends there (the evidence says which requirements it then could not examine, and why).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from nameko_conformance import verify
 from nameko_conformance.amqp import KitPeer
 from nameko_conformance.capture.wire import WireMessage
 from nameko_conformance.messages import Outgoing
-from nameko_conformance.outcomes import Inconclusive
+from nameko_conformance.oracle import broker_side, reply as replies
 from nameko_conformance.trace import FIREHOSE_ONLY, Seen, Trace
 
 BROKER_LAG = 2.0  # the firehose copy of a publish the kit already received is normally there at once
@@ -22,44 +25,59 @@ def at_broker(trace: Trace, predicate, what: str, timeout: float = BROKER_LAG) -
     return found
 
 
-def needs_firehose(trace: Trace, requirements: tuple[str, ...], what: str) -> None:
-    """A check only the broker's own view can make: inconclusive (never a pass) without the firehose."""
-    if trace.broker is None:
-        raise Inconclusive(f"{what}: {FIREHOSE_ONLY}", requirements)
+def needs_firehose(peer: KitPeer, requirements: tuple[str, ...], what: str) -> bool:
+    """A check only the broker's own view can make: without the firehose it is inconclusive (never a pass)."""
+    if peer.trace.broker is None:
+        peer.evidence.undecided(requirements, f"{what}: {FIREHOSE_ONLY}")
+        return False
+    return True
 
 
 def reply_to(peer: KitPeer, out: Outgoing, requirement: str | tuple = "RPC-REPLY-9") -> Seen:
-    """Waits for the one reply to ``out`` and checks how it was routed and correlated: at the broker when the kit
-    owns it (where the reply was published, and that it reached the kit's reply queue), else by the kit queue it
-    arrived through."""
+    """Waits for the reply to ``out`` and judges how it was routed, correlated and typed: at the broker too when the
+    kit owns it (where the reply was published, and that it reached the kit's reply queue)."""
     reply = peer.wait_reply(out.correlation_id, requirement=requirement, what=out.routing_key)
+    ev = peer.evidence
     if peer.trace.broker is not None:
-        publish = at_broker(peer.trace, lambda m: verify.is_reply_publish(m, out.correlation_id, out.routing_key),
+        publish = at_broker(peer.trace, lambda m: broker_side.is_reply_publish(m, out.correlation_id, out.routing_key),
                             f"the reply to {out.routing_key}")
         if publish is not None:
-            verify.verify_reply_publish(publish, peer.rpc_exchange, peer.reply_key)
+            ev.apply(broker_side.reply_publish(publish, peer.rpc_exchange, peer.reply_key))
             if peer.reply_queue in (publish.routed_queues or ()):
                 peer.trace.seen_by_broker("RPC-REPLY-1")
-    verify.verify_routed_to_reply_key(reply, peer.reply_key, peer.rpc_exchange)
-    verify.verify_correlation(reply, out.correlation_id)
-    verify.verify_reply_properties(reply, out.properties.get("content_type", "application/json"))
+    ev.apply(replies.routing(reply, peer.reply_key, peer.rpc_exchange))
+    ev.apply(replies.correlation(reply, out.correlation_id))
+    ev.apply(replies.content_type(reply, out.properties.get("content_type", "application/json")))
     return reply
+
+
+def success(peer: KitPeer, reply: Seen, expected: Any = ...) -> Any:
+    """The result of a success reply (judged against ``expected`` when given); the test ends when the reply is
+    not a success reply."""
+    body = peer.evidence.need(peer.evidence.apply(replies.success(reply, expected)), "a success reply")
+    return body["result"]
 
 
 def call_ok(peer: KitPeer, method: str, *args: Any, **kwargs: Any) -> Any:
     out = peer.request(method, args, kwargs)
-    return verify.verify_success(reply_to(peer, out))
+    return success(peer, reply_to(peer, out))
 
 
-def call_error(peer: KitPeer, out: Outgoing, exc_type: str | None, requirement: str | tuple = ()) -> dict:
+def error_of(peer: KitPeer, reply: Seen, exc_type: str | None = None, requirement: str | None = None) -> dict:
+    """The error object of an error reply (of ``exc_type``, demanded by ``requirement``); the test ends when there
+    is none to look at."""
+    error = peer.evidence.apply(replies.error_reply(reply, exc_type, requirement))
+    return peer.evidence.need(error, "an error reply with a well-formed error object")
+
+
+def call_error(peer: KitPeer, out: Outgoing, exc_type: str | None, requirement: str | None = None) -> dict:
     reply = reply_to(peer, out, requirement=requirement or "RPC-REPLY-9")
-    return verify.verify_error_reply(reply, exc_type, requirement)
+    return error_of(peer, reply, exc_type, requirement)
 
 
-def exactly_one_reply(peer: KitPeer, out: Outgoing, requirement: str | tuple = "RPC-REPLY-9") -> None:
+def exactly_one_reply(peer: KitPeer, out: Outgoing, requirement: str = "RPC-REPLY-9",
+                      serving_requirement: str = "TESTEE-2") -> Seen:
     """After a sentinel round trip, exactly one reply carries the request's correlation id."""
-    peer.sentinel()
-    count = len(peer.replies_for(out.correlation_id))
-    if count != 1:
-        verify.fail(f"expected exactly one reply to {out.routing_key} (correlation_id {out.correlation_id}), "
-                    f"saw {count}", requirement)
+    peer.sentinel(serving_requirement)
+    return peer.evidence.apply(replies.exactly_one(peer.replies_for(out.correlation_id), out.routing_key,
+                                                   requirement))

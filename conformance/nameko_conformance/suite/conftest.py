@@ -7,7 +7,8 @@ from typing import Iterator
 import pytest
 
 from nameko_conformance.amqp import KitPeer
-from nameko_conformance.plugin import KIT_KEY, TRACE_KEY
+from nameko_conformance.oracle.evidence import Evidence
+from nameko_conformance.plugin import EVIDENCE_KEY, KIT_KEY, TRACE_KEY
 from nameko_conformance.session import ClientSession, KitSession
 from nameko_conformance.suite._client_steps import client_check  # noqa: F401 - the client suite's fixture
 from nameko_conformance.trace import Trace
@@ -53,18 +54,26 @@ def trace(request: pytest.FixtureRequest) -> Trace:
 
 
 @pytest.fixture
-def peer(conformance_session: KitSession, trace: Trace) -> Iterator[KitPeer]:
+def evidence(request: pytest.FixtureRequest) -> Evidence:
+    """What this test's checks examined and found; the plugin turns it into the test's verdicts."""
+    return request.node.stash[EVIDENCE_KEY]
+
+
+@pytest.fixture
+def peer(conformance_session: KitSession, trace: Trace, evidence: Evidence) -> Iterator[KitPeer]:
     peer = conformance_session.peer(trace)
+    peer.evidence = evidence
     yield peer
     peer.close()
 
 
 @pytest.fixture
-def make_peer(conformance_session: KitSession, trace: Trace) -> Iterator:
+def make_peer(conformance_session: KitSession, trace: Trace, evidence: Evidence) -> Iterator:
     peers: list[KitPeer] = []
 
     def make() -> KitPeer:
         peers.append(conformance_session.peer(trace))
+        peers[-1].evidence = evidence
         return peers[-1]
     yield make
     for p in peers:
