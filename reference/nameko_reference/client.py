@@ -6,8 +6,9 @@ from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 
 from . import codec, names
-from .client_core import CallTable, Settled
+from .client_core import MAX_REPLY_BYTES, MAX_REQUEST_BYTES, CallTable, Settled
 from .context import client_headers
+from .errors import ConnectionLost
 from .transport import Transport, TransportError
 
 log = logging.getLogger(__name__)
@@ -37,44 +38,90 @@ class AsyncReply:
 
 
 class RpcCaller:
-    """Makes calls over one transport through one reply queue, declared before the first call (RPC-CORR-7)."""
+    """Makes calls over one transport through one reply queue, declared before the first call (RPC-CORR-7).
 
-    def __init__(self, transport, exchange, client_name):
+    When the connection breaks, every outstanding call fails at once with ConnectionLost, and so does every call
+    made before the caller has its reply queue again (CONN-6). After a reconnection the caller declares a new
+    reply queue with a new `reply_to` (the old one may have lived on a node that is gone) and deletes the old one
+    when it still can (CONN-7).
+    """
+
+    def __init__(self, transport, exchange, client_name, max_reply_bytes=MAX_REPLY_BYTES,
+                 max_request_bytes=MAX_REQUEST_BYTES):
         self.transport = transport
         self.exchange = exchange
+        self.client_name = client_name
         self.reply_to = names.new_reply_to()
         self.queue = names.reply_queue(client_name, self.reply_to)
-        self.table = CallTable(exchange, self.reply_to)
+        self.table = CallTable(exchange, self.reply_to, max_reply_bytes, max_request_bytes)
         self._setup_lock = threading.Lock()
         self._ready = False
+        self._listening = False
+        self._stopped = False
 
     def setup(self):
         with self._setup_lock:
             if self._ready:
                 return self
-            self.transport.declare_exchange(self.exchange)  # TOPO-2
-            # RPC-CORR-5, RPC-CORR-6: durable, expires 5 minutes after its last consumer is gone.
-            self.transport.declare_queue(self.queue, arguments=dict(names.REPLY_QUEUE_ARGUMENTS))
-            self.transport.bind_queue(self.queue, self.exchange, self.reply_to)  # RPC-CORR-1
-            self.transport.on_return(self._on_return)
-            self.transport.on_connection_lost(self._on_connection_lost)
-            # Replies are acknowledged on delivery; an unknown one is thereby acked and dropped (RPC-CORR-8).
-            self.transport.consume(self.queue, self._on_reply, auto_ack=True)
-            self._ready = True
+            if not self._listening:
+                self.transport.on_return(self._on_return)
+                self.transport.on_connection_lost(self._on_connection_lost)
+                self.transport.on_reconnected(self._on_reconnected)
+                self._listening = True
+            self._declare_and_consume()
         return self
 
+    def _declare_and_consume(self):
+        self.transport.declare_exchange(self.exchange)  # TOPO-2
+        # RPC-CORR-5, RPC-CORR-6: durable, expires 5 minutes after its last consumer is gone.
+        self.transport.declare_queue(self.queue, arguments=dict(names.REPLY_QUEUE_ARGUMENTS))
+        self.transport.bind_queue(self.queue, self.exchange, self.reply_to)  # RPC-CORR-1
+        # Replies are acknowledged on delivery; an unknown one is thereby acked and dropped (RPC-CORR-8).
+        self.transport.consume(self.queue, self._on_reply, auto_ack=True)
+        self._ready = True
+
+    def _on_reconnected(self):
+        with self._setup_lock:
+            if self._stopped:
+                return
+            old_queue = self.queue
+            self.reply_to = names.new_reply_to()
+            self.queue = names.reply_queue(self.client_name, self.reply_to)
+            self.table.reply_to = self.reply_to
+            self._declare_and_consume()
+        try:
+            self.transport.delete_queue(old_queue)
+        except Exception as exc:  # e.g. its node is down; x-expires removes it in the end
+            log.info("old reply queue %s not deleted: %s", old_queue, exc)
+
     def delete_reply_queue(self):
+        self._stopped = True
         if self._ready:
-            self.transport.delete_queue(self.queue)
             self._ready = False
+            self.transport.delete_queue(self.queue)
 
     def call_async(self, service, method, args=(), kwargs=None, headers=None, timeout=None):
-        self.setup()
+        if not self._ready and not self._stopped and self.transport.connected:
+            self.setup()
         future = Future()
-        message = self.table.new_call(service, method, args, kwargs or {}, headers, future)
+        message = self.table.new_call(service, method, args, kwargs or {}, headers, future)  # RequestTooLarge
         correlation_id = message.properties["correlation_id"]
-        self.transport.publish(message, on_confirm=lambda acked: acked or self._settle(self.table.on_nack(correlation_id)))
-        return AsyncReply(self, correlation_id, future, timeout)
+        handle = AsyncReply(self, correlation_id, future, timeout)
+        if not self._ready or not self.transport.connected:
+            self._settle(self.table.on_lost(correlation_id, ConnectionLost(
+                "not connected to the broker (reconnecting); the request was not sent")))
+            return handle
+        generation = self.transport.generation
+        self.transport.publish(message, on_confirm=lambda acked: acked or self._on_unconfirmed(correlation_id,
+                                                                                               generation))
+        return handle
+
+    def _on_unconfirmed(self, correlation_id, generation):
+        if self.transport.connected and self.transport.generation == generation:
+            self._settle(self.table.on_nack(correlation_id))
+        else:
+            self._settle(self.table.on_lost(correlation_id, ConnectionLost(
+                "the connection to the broker broke before the request was confirmed")))
 
     def _settle(self, outcome):
         if not isinstance(outcome, Settled):
@@ -85,7 +132,11 @@ class RpcCaller:
             outcome.token.set_result(outcome.value)
 
     def _on_reply(self, message, delivery_tag):
-        outcome = self.table.on_reply(message)
+        try:
+            outcome = self.table.on_reply(message)
+        except Exception as exc:  # CONN-10: nothing a reply holds may break the I/O thread
+            log.error("reply dropped: %s: %s", type(exc).__name__, exc)
+            return
         if not isinstance(outcome, Settled):
             log.warning("%s", outcome.reason)  # RPC-CORR-8: logged, then dropped
         self._settle(outcome)
@@ -95,7 +146,10 @@ class RpcCaller:
             self._settle(self.table.on_return(message))  # RPC-CALL-1
 
     def _on_connection_lost(self, error):
-        for outcome in self.table.fail_all(error):
+        self._ready = False
+        lost = ConnectionLost(f"the connection to the broker broke while the call was outstanding ({error}); "
+                              "the request may or may not have run")
+        for outcome in self.table.fail_all(lost):
             self._settle(outcome)
 
 
@@ -138,8 +192,13 @@ class ClusterClient:
     """A standalone client: `with ClusterClient(uri) as rpc: rpc.greeting.hello("x")`."""
 
     def __init__(self, amqp_uri=DEFAULT_AMQP_URI, rpc_exchange=names.DEFAULT_RPC_EXCHANGE, context_data=None,
-                 timeout=None, client_name="reference_rpc_client"):
+                 timeout=None, client_name="reference_rpc_client", max_reply_bytes=MAX_REPLY_BYTES,
+                 max_request_bytes=MAX_REQUEST_BYTES, reconnect=True, transport_options=None):
         self.amqp_uri = amqp_uri
+        self.max_reply_bytes = max_reply_bytes
+        self.max_request_bytes = max_request_bytes
+        self.reconnect = reconnect
+        self.transport_options = dict(transport_options or {})
         self.rpc_exchange = rpc_exchange
         self.context_data = dict(context_data or {})
         self.timeout = timeout  # RPC-CALL-2: the default of every call, overridable per call
@@ -149,9 +208,11 @@ class ClusterClient:
         self._declared = set()
 
     def start(self):
-        self._transport = Transport(self.amqp_uri, connection_name=self.client_name).start()
+        self._transport = Transport(self.amqp_uri, connection_name=self.client_name, reconnect=self.reconnect,
+                                    **self.transport_options).start()
         try:
-            self._caller = RpcCaller(self._transport, self.rpc_exchange, self.client_name).setup()
+            self._caller = RpcCaller(self._transport, self.rpc_exchange, self.client_name, self.max_reply_bytes,
+                                     self.max_request_bytes).setup()
         except Exception:
             self._transport.close()
             raise

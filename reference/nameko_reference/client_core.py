@@ -10,7 +10,11 @@ import uuid
 from dataclasses import dataclass
 
 from . import codec, names
-from .errors import ProtocolError, RpcTimeout, UnknownService, exception_from_error
+from .errors import ProtocolError, RequestTooLarge, RpcTimeout, UnknownService, exception_from_error
+
+# CONN-14: what a client accepts and sends by default.
+MAX_REPLY_BYTES = 16 * 1024 * 1024
+MAX_REQUEST_BYTES = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -25,11 +29,13 @@ class Ignored:
     reason: str
 
 
-def outcome_of_reply(message):
+def outcome_of_reply(message, max_bytes=MAX_REPLY_BYTES):
     """(value, error) of a reply message; an undecodable reply is a ProtocolError (RPC-CORR-11, RPC-CORR-14)."""
     content_type = message.properties.get("content_type")
     if content_type not in (None, codec.JSON_CONTENT_TYPE):
         return None, ProtocolError(f"reply has unsupported content_type {content_type!r}")
+    if len(message.body) > max_bytes:  # CONN-14
+        return None, ProtocolError(f"reply of {len(message.body)} bytes exceeds the client's limit of {max_bytes}")
     try:
         body = codec.decode_json(message.body)
     except codec.DecodeError as exc:
@@ -45,9 +51,11 @@ def outcome_of_reply(message):
 
 
 class CallTable:
-    def __init__(self, exchange, reply_to):
+    def __init__(self, exchange, reply_to, max_reply_bytes=MAX_REPLY_BYTES, max_request_bytes=MAX_REQUEST_BYTES):
         self.exchange = exchange
         self.reply_to = reply_to
+        self.max_reply_bytes = max_reply_bytes
+        self.max_request_bytes = max_request_bytes
         self._pending = {}  # correlation_id -> (token, service)
 
     def __len__(self):
@@ -58,6 +66,9 @@ class CallTable:
         correlation_id = str(uuid.uuid4())  # RPC-CORR-9, RPC-CORR-13
         message = codec.encode_request(self.exchange, names.rpc_routing_key(service, method), args, kwargs,
                                        self.reply_to, correlation_id, headers)
+        if len(message.body) > self.max_request_bytes:  # CONN-14: refused before anything is sent
+            raise RequestTooLarge(f"the request encodes to {len(message.body)} bytes, more than the limit of "
+                                  f"{self.max_request_bytes}")
         self._pending[correlation_id] = (token, service)
         return message
 
@@ -67,7 +78,7 @@ class CallTable:
         if entry is None:
             # RPC-CORR-8, RPC-CALL-3, RPC-CALL-4: unknown, late or duplicate.
             return Ignored(f"reply with unknown correlation_id {correlation_id!r}")
-        value, error = outcome_of_reply(message)
+        value, error = outcome_of_reply(message, self.max_reply_bytes)
         return Settled(entry[0], value, error)
 
     def on_return(self, message):
@@ -82,6 +93,13 @@ class CallTable:
         if entry is None:
             return Ignored("nack for no outstanding call")
         return Settled(entry[0], error=ProtocolError("the broker did not accept the request (basic.nack)"))
+
+    def on_lost(self, correlation_id, error):
+        """The request could not be sent, or its connection broke (CONN-6)."""
+        entry = self._pending.pop(correlation_id, None)
+        if entry is None:
+            return Ignored("connection loss for no outstanding call")
+        return Settled(entry[0], error=error)
 
     def on_timeout(self, correlation_id):
         """The call's time is up; None when it was settled in the meantime (RPC-CALL-6)."""

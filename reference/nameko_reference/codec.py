@@ -20,7 +20,14 @@ class Message:
 
 
 class DecodeError(ValueError):
-    """Body bytes that are not the JSON text the content type promises."""
+    """Body bytes that are not the JSON text the content type promises, or beyond the configured limits."""
+
+
+# Limits of what a peer decodes (SEC-5, CONN-13). Nesting beyond MAX_DEPTH is refused; so is a body with more
+# than MAX_CONTAINERS opening brackets, counted on the raw bytes before parsing (an upper bound: brackets inside
+# strings count too), which caps the memory a small body of nested arrays can cost.
+MAX_DEPTH = 100
+MAX_CONTAINERS = 200_000
 
 
 class EncodeError(ValueError):
@@ -36,16 +43,62 @@ def encode_json(value):
         raise EncodeError(str(exc)) from exc
 
 
-def decode_json(body):
+def decode_json(body, max_depth=MAX_DEPTH, max_containers=MAX_CONTAINERS):
+    body = bytes(body)
+    containers = body.count(b"[") + body.count(b"{")
+    if containers > max_containers:
+        raise DecodeError(f"body has {containers} opening brackets, more than the limit of {max_containers}")
     try:
-        text = bytes(body).decode("utf-8")  # SER-1: UTF-8 only, never guessed
+        text = body.decode("utf-8")  # SER-1: UTF-8 only, never guessed
     except UnicodeDecodeError as exc:
         raise DecodeError(f"body is not valid UTF-8: {exc}") from exc
     try:
         # SER-2: raw UTF-8 and \u escapes; SER-9: {"__type__", "__value__"} stays plain data.
-        return json.loads(text)
+        value = json.loads(text)
     except (ValueError, RecursionError) as exc:
-        raise DecodeError(f"body is not valid JSON: {exc}") from exc
+        raise DecodeError(f"body is not valid JSON: {scrub(str(exc))}") from exc
+    if nesting_depth(value, max_depth) > max_depth:
+        raise DecodeError(f"body nests deeper than the limit of {max_depth} levels")
+    return value
+
+
+def nesting_depth(value, stop_above):
+    """Depth of nested arrays and objects (a scalar is 0); stops counting once `stop_above` is exceeded."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if deepest > stop_above:
+            return deepest
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return deepest
+
+
+def scrub(text):
+    """`text` with every lone surrogate replaced by U+FFFD, so that it always has a UTF-8 encoding (SER-7)."""
+    if not isinstance(text, str):
+        text = str(text)
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
+def text_of(value):
+    """A short string pika handed over as `str`, or as `bytes` when it was not valid UTF-8; None for None."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("utf-8", "replace")
+    return str(value)
 
 
 def _json_properties(**extra):

@@ -8,6 +8,26 @@ CALL_ID_STACK = "call_id_stack"
 PARENT_CALLS_TRACKED = 10
 
 
+def readable_headers(headers):
+    """The headers whose names are text; anything else pika may hand over is left out (CONN-10).
+
+    pika gives a name that is not valid UTF-8 as `bytes`; such a name cannot be a context key, nor be
+    forwarded as one, so it is dropped rather than guessed at.
+    """
+    if not isinstance(headers, dict):
+        return {}
+    readable = {}
+    for name, value in headers.items():
+        if isinstance(name, bytes):
+            try:
+                name = name.decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+        if isinstance(name, str):
+            readable[name] = value
+    return readable
+
+
 def context_from_headers(headers):
     """Context data from `nameko.*` headers, without the call id stack.
 
@@ -16,20 +36,29 @@ def context_from_headers(headers):
     """
     return {
         name[len(HEADER_PREFIX):]: value
-        for name, value in (headers or {}).items()
+        for name, value in readable_headers(headers).items()
         if name.startswith(HEADER_PREFIX) and name != HEADER_PREFIX + CALL_ID_STACK
     }
 
 
+def _entry_text(entry):
+    if isinstance(entry, (bytes, bytearray)):
+        return bytes(entry).decode("utf-8", "replace")
+    try:
+        return str(entry)
+    except Exception:
+        return "[unprintable]"
+
+
 def incoming_call_stack(headers):
-    stack = (headers or {}).get(HEADER_PREFIX + CALL_ID_STACK)
+    stack = readable_headers(headers).get(HEADER_PREFIX + CALL_ID_STACK)
     if stack is None:
         return []  # CTX-8
     if isinstance(stack, (str, bytes)):
         stack = [stack]  # CTX-9: one entry, never split into characters
     if not isinstance(stack, (list, tuple)):
         return []
-    return [entry.decode("utf-8", "replace") if isinstance(entry, bytes) else str(entry) for entry in stack]
+    return [_entry_text(entry) for entry in stack]
 
 
 def new_call_id(service, method):

@@ -1,5 +1,7 @@
 """Error objects on the wire and the exceptions they stand for (spec chapter 04)."""
 
+from .codec import scrub
+
 # Types whose error objects nameko identifies by a `nameko.exceptions.*` path (RPC-ERR-6..8, RPC-ERR-10).
 NAMEKO_EXCEPTIONS = "nameko.exceptions"
 
@@ -39,6 +41,15 @@ class ProtocolError(RpcError):
     """A reply (or a broker answer) that does not follow the protocol."""
 
 
+class ConnectionLost(RpcError):
+    """The connection to the broker broke while the call was outstanding, or is down when the call is made
+    (CONN-6): the call's outcome is unknown, since the request may or may not have run."""
+
+
+class RequestTooLarge(RpcError, ValueError):
+    """The encoded request exceeds the client's configured limit; nothing was sent."""
+
+
 class RemoteError(RpcError):
     """Any other failure the service reported."""
 
@@ -55,10 +66,14 @@ class UnserializableValueError(Exception):
 
     def __init__(self, value):
         super().__init__()  # RPC-ERR-10: exc_args is []
-        self.text = f"Unserializable value: `{_safe_repr(value)}`"
+        self.text = scrub(f"Unserializable value: `{_safe_repr(value)}`")
 
     def __str__(self):
         return self.text
+
+
+class ReplyTooLarge(Exception):
+    """The method's result encodes to more bytes than the server's limit, or the broker refused the reply."""
 
 
 # RPC-ERR-11: the three kinds a client rebuilds; everything else is a RemoteError.
@@ -70,14 +85,19 @@ _NAMEKO_PATHED = (MethodNotFound, IncorrectSignature, MalformedRequest, UnknownS
 
 
 def error_object(exc):
-    """The wire error object for an exception (RPC-ERR-1..5); never a traceback (RPC-ERR-13)."""
+    """The wire error object for an exception (RPC-ERR-1..5); never a traceback (RPC-ERR-13).
+
+    Every string is scrubbed of lone surrogates, so that the object always encodes (SER-7, CONN-11).
+    """
     cls = type(exc)
-    module = NAMEKO_EXCEPTIONS if cls in _NAMEKO_PATHED else cls.__module__
+    module = NAMEKO_EXCEPTIONS if cls in _NAMEKO_PATHED else _safe_str(getattr(cls, "__module__", ""))
+    name = scrub(_safe_str(getattr(cls, "__name__", "Exception")))
+    args = getattr(exc, "args", ())
     return {
-        "exc_type": cls.__name__,  # RPC-ERR-2: no module prefix
-        "exc_path": f"{module}.{cls.__name__}",  # RPC-ERR-3: last segment is exc_type
-        "exc_args": [_safe_str(arg) for arg in exc.args],  # RPC-ERR-4, RPC-ERR-5
-        "value": _safe_str(exc),
+        "exc_type": name,  # RPC-ERR-2: no module prefix
+        "exc_path": scrub(f"{module}.{name}"),  # RPC-ERR-3: last segment is exc_type
+        "exc_args": [scrub(_safe_str(arg)) for arg in (args if isinstance(args, tuple) else ())],  # RPC-ERR-4, -5
+        "value": scrub(_safe_str(exc)),
     }
 
 
@@ -98,13 +118,17 @@ def _safe_str(value):
     if isinstance(value, str):
         return value
     try:
-        return str(value)
+        text = str(value)
+        return text if isinstance(text, str) else "[__str__ returned no string]"
     except Exception:
         return "[__str__ failed]"
 
 
-def _safe_repr(value):
+def _safe_repr(value, limit=200):
     try:
-        return repr(value)
+        text = repr(value)
     except Exception:
         return "[__repr__ failed]"
+    if not isinstance(text, str):
+        return "[__repr__ returned no string]"
+    return text if len(text) <= limit else text[:limit] + "..."

@@ -13,11 +13,24 @@ from dataclasses import dataclass
 
 from . import codec, names
 from .context import WorkerContext
-from .errors import (IncorrectSignature, MalformedRequest, MethodNotFound, UnserializableValueError,
+from .errors import (IncorrectSignature, MalformedRequest, MethodNotFound, ReplyTooLarge, UnserializableValueError,
                      error_object)
 
 # SEC-5 bounds what a server parses; MAL-12 requires at least 1 MiB to be served.
 MAX_REQUEST_BYTES = 4 * 1024 * 1024
+# CONN-12: a reply body above this becomes a ReplyTooLarge error reply. RabbitMQ 4.x refuses messages above
+# 16 MiB by default (3.x: 128 MiB), so the default stays below the smaller of the two.
+MAX_REPLY_BYTES = 8 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a server accepts and sends; configurable per runner."""
+
+    max_request_bytes: int = MAX_REQUEST_BYTES
+    max_reply_bytes: int = MAX_REPLY_BYTES
+    max_depth: int = codec.MAX_DEPTH
+    max_containers: int = codec.MAX_CONTAINERS
 
 
 @dataclass(frozen=True)
@@ -56,14 +69,29 @@ def method_signatures(service_cls, method_names):
     return signatures
 
 
-def decide_request(service, signatures, message, max_bytes=MAX_REQUEST_BYTES):
-    """Decide what to do with one request delivered from `rpc-{service}`."""
-    properties = message.properties
+def decide_request(service, signatures, message, max_bytes=MAX_REQUEST_BYTES, limits=None):
+    """Decide what to do with one request delivered from `rpc-{service}`.
+
+    Accepts anything pika can hand over (CONN-10): a property or routing key that is `bytes` because it was
+    not UTF-8, header names of any type, any body. Whatever goes wrong while reading the request becomes a
+    `MalformedRequest` reply (or a Discard when there is no `reply_to`), never an exception.
+    """
+    limits = limits or Limits(max_request_bytes=max_bytes)
+    properties = message.properties if isinstance(message.properties, dict) else {}
     reply_to = properties.get("reply_to")
     if not reply_to:
         # MAL-5, MAL-14: nowhere to answer, so do not run the method either.
         return Discard("request has no reply_to")
+    # A reply_to or correlation_id that is not UTF-8 arrives as bytes and goes back unchanged as bytes.
     address = ReplyAddress(reply_to, properties.get("correlation_id"))
+    try:
+        return _decide(service, signatures, message, properties, address, limits)
+    except Exception as exc:  # CONN-10: a reader bug must not cost the caller its answer
+        return ReplyError(MalformedRequest(f"request cannot be read: {type(exc).__name__}: {exc}"), address)
+
+
+def _decide(service, signatures, message, properties, address, limits):
+    max_bytes = limits.max_request_bytes
 
     def malformed(reason):
         return ReplyError(MalformedRequest(reason), address)
@@ -76,7 +104,7 @@ def decide_request(service, signatures, message, max_bytes=MAX_REQUEST_BYTES):
     if len(message.body) > max_bytes:
         return malformed(f"request body exceeds {max_bytes} bytes")  # SEC-5
     try:
-        body = codec.decode_json(message.body)  # MAL-1, MAL-4
+        body = codec.decode_json(message.body, limits.max_depth, limits.max_containers)  # MAL-1, MAL-4, CONN-13
     except codec.DecodeError as exc:
         return malformed(str(exc))
     if not isinstance(body, dict):
@@ -87,9 +115,10 @@ def decide_request(service, signatures, message, max_bytes=MAX_REQUEST_BYTES):
     if not isinstance(args, list) or not isinstance(kwargs, dict):
         return malformed("`args` must be an array and `kwargs` an object")  # MAL-7, MAL-15
 
-    method = names.method_from_routing_key(service, message.routing_key)  # RPC-REQ-11
+    routing_key = codec.text_of(message.routing_key) or ""  # bytes when it was not UTF-8 (CONN-10)
+    method = names.method_from_routing_key(service, routing_key)  # RPC-REQ-11
     if method not in signatures:
-        missing = method if method is not None else message.routing_key.rsplit(".", 1)[-1]
+        missing = method if method is not None else routing_key.rsplit(".", 1)[-1]
         return ReplyError(MethodNotFound(missing), address)  # RPC-ERR-6
     try:
         signatures[method].bind(*args, **kwargs)
@@ -99,17 +128,34 @@ def decide_request(service, signatures, message, max_bytes=MAX_REQUEST_BYTES):
     return Invoke(method, args, kwargs, worker, address)  # RPC-REQ-12
 
 
-def success_reply(exchange, address, result):
-    """The reply to a method's return value; UnserializableValueError when it has no JSON form."""
+def success_reply(exchange, address, result, max_reply_bytes=MAX_REPLY_BYTES):
+    """The reply to a method's return value; UnserializableValueError when it has no JSON form, ReplyTooLarge
+    when its body exceeds `max_reply_bytes` (CONN-12)."""
     try:
-        return codec.encode_reply(exchange, address.reply_to, address.correlation_id, result=result)  # RPC-REPLY-4
+        reply = codec.encode_reply(exchange, address.reply_to, address.correlation_id, result=result)  # RPC-REPLY-4
     except codec.EncodeError:
         return error_reply(exchange, address, UnserializableValueError(result))  # RPC-ERR-10
+    if len(reply.body) > max_reply_bytes:
+        return error_reply(exchange, address, ReplyTooLarge(
+            f"the result encodes to {len(reply.body)} bytes, more than the limit of {max_reply_bytes}"))
+    return reply
+
+
+def refused_reply(exchange, address, size, reason):
+    """What replaces a reply the broker would not take (CONN-12)."""
+    return error_reply(exchange, address, ReplyTooLarge(
+        f"the broker refused the reply of {size} bytes: {reason}"))
 
 
 def error_reply(exchange, address, exc):
-    # RPC-REPLY-5, RPC-ERR-9
-    return codec.encode_reply(exchange, address.reply_to, address.correlation_id, error=error_object(exc))
+    """The error reply for `exc` (RPC-REPLY-5, RPC-ERR-9); it always encodes, whatever the exception holds."""
+    error = error_object(exc)
+    try:
+        return codec.encode_reply(exchange, address.reply_to, address.correlation_id, error=error)
+    except codec.EncodeError:  # unreachable with scrubbed strings; kept so that a reply always exists
+        fallback = {"exc_type": "Exception", "exc_path": "builtins.Exception", "exc_args": [],
+                    "value": "the error could not be encoded"}
+        return codec.encode_reply(exchange, address.reply_to, address.correlation_id, error=fallback)
 
 
 @dataclass(frozen=True)
@@ -118,13 +164,19 @@ class HandleEvent:
     worker: WorkerContext
 
 
-def decide_event(service, method, message):
+def decide_event(service, method, message, limits=None):
     """Decide what to do with one event delivered to a handler queue (MAL-13: never a crash, never a requeue)."""
-    content_type = message.properties.get("content_type")
-    if content_type != codec.JSON_CONTENT_TYPE:
-        return Discard(f"event has content_type {content_type!r}, not {codec.JSON_CONTENT_TYPE}")
+    limits = limits or Limits()
     try:
-        payload = codec.decode_json(message.body)
-    except codec.DecodeError as exc:
-        return Discard(f"event cannot be decoded: {exc}")
-    return HandleEvent(payload, WorkerContext.for_delivery(service, method, message.headers))  # EVT-12
+        content_type = message.properties.get("content_type")
+        if content_type != codec.JSON_CONTENT_TYPE:
+            return Discard(f"event has content_type {content_type!r}, not {codec.JSON_CONTENT_TYPE}")
+        if len(message.body) > limits.max_request_bytes:
+            return Discard(f"event body exceeds {limits.max_request_bytes} bytes")
+        try:
+            payload = codec.decode_json(message.body, limits.max_depth, limits.max_containers)
+        except codec.DecodeError as exc:
+            return Discard(f"event cannot be decoded: {exc}")
+        return HandleEvent(payload, WorkerContext.for_delivery(service, method, message.headers))  # EVT-12
+    except Exception as exc:  # CONN-10
+        return Discard(f"event cannot be read: {type(exc).__name__}: {exc}")

@@ -21,9 +21,15 @@ from dataclasses import dataclass
 
 from . import names
 from .client import DEFAULT_AMQP_URI, RpcCaller, ServiceProxy, dispatch_event
-from .server_core import (Discard, Invoke, ReplyError, decide_event, decide_request, error_reply,
-                          method_signatures, success_reply)
+from .server_core import (Discard, Invoke, Limits, ReplyError, decide_event, decide_request, error_reply,
+                          method_signatures, refused_reply, success_reply)
 from .transport import Transport
+
+# CONN-12: a reply at most this big that the broker refused is sent once more as it is (it may have shared a
+# channel with the one the broker refused); a bigger one is replaced by a ReplyTooLarge error reply.
+RETRY_SMALL_REPLY_BYTES = 64 * 1024
+CLASSIC, QUORUM = "classic", "quorum"
+QUEUE_TYPES = (CLASSIC, QUORUM)
 
 log = logging.getLogger(__name__)
 
@@ -109,10 +115,24 @@ class _ServiceDefinition:
 
 
 class ServiceRunner:
-    def __init__(self, amqp_uri=DEFAULT_AMQP_URI, rpc_exchange=names.DEFAULT_RPC_EXCHANGE, max_workers=10):
+    """Serves services over one connection, made again whenever it breaks (spec chapter 17).
+
+    `amqp_uri` may name several brokers of a cluster (a list, or URIs separated by commas or whitespace);
+    `queue_type="quorum"` declares the service queues as quorum queues (TOPO-9); `limits` bounds what is read
+    and sent (CONN-12, CONN-13).
+    """
+
+    def __init__(self, amqp_uri=DEFAULT_AMQP_URI, rpc_exchange=names.DEFAULT_RPC_EXCHANGE, max_workers=10,
+                 limits=None, queue_type=CLASSIC, reconnect=True, transport_options=None):
+        if queue_type not in QUEUE_TYPES:
+            raise ValueError(f"queue_type must be one of {QUEUE_TYPES}")
         self.amqp_uri = amqp_uri
         self.rpc_exchange = rpc_exchange
         self.max_workers = max_workers
+        self.limits = limits or Limits()
+        self.queue_type = queue_type
+        self.reconnect = reconnect
+        self.transport_options = dict(transport_options or {})
         self.services = []
         self._transport = None
         self._pool = None
@@ -120,8 +140,9 @@ class ServiceRunner:
         self._declared_exchanges = set()
         self._callers = {}
         self._lock = threading.Lock()
-        self._unsettled = 0  # deliveries not yet acknowledged
+        self._unsettled = set()  # delivery tags not yet acknowledged, of the current connection
         self._settled = threading.Condition(self._lock)
+        self._stopping = False
         self.broadcast_id = uuid.uuid4().hex  # EVT-7: unique to this instance
 
     def add_service(self, cls):
@@ -132,17 +153,42 @@ class ServiceRunner:
         # SEC-6: a bounded pool; prefetch = pool size (RPC-REQ-16).
         self._pool = ThreadPoolExecutor(self.max_workers, thread_name_prefix="worker")
         self._transport = Transport(self.amqp_uri, prefetch_count=self.max_workers,
-                                    connection_name="+".join(s.name for s in self.services)).start()
+                                    connection_name="+".join(s.name for s in self.services), reconnect=self.reconnect,
+                                    **self.transport_options)
+        self._transport.on_connection_lost(self._on_connection_lost)
+        self._transport.on_reconnected(self._declare_and_consume)  # CONN-2
+        self._transport.start()
+        try:
+            self._declare_and_consume()
+        except Exception:
+            self._transport.close()
+            raise
+        return self
+
+    def _declare_and_consume(self):
+        if self._stopping:
+            return
+        self._consumer_tags = []
+        self._declared_exchanges.clear()
         self._transport.declare_exchange(self.rpc_exchange)  # TOPO-2
         for service in self.services:
             self._serve_rpc(service)
             for method, spec in service.handlers.items():
                 self._serve_events(service, method, spec)
-        return self
+
+    def _on_connection_lost(self, error):
+        # CONN-3: the broker requeues every unacknowledged delivery of the broken connection; none of them is
+        # waited for any more, and their workers' replies are published only if a connection is open then.
+        with self._settled:
+            self._unsettled.clear()
+            self._settled.notify_all()
+
+    def _queue_arguments(self):
+        return {"x-queue-type": QUORUM} if self.queue_type == QUORUM else None  # TOPO-9
 
     def _serve_rpc(self, service):
         queue = names.rpc_queue(service.name)
-        self._transport.declare_queue(queue)  # TOPO-3, TOPO-4, TOPO-8
+        self._transport.declare_queue(queue, arguments=self._queue_arguments())  # TOPO-3, TOPO-4, TOPO-8, TOPO-9
         self._transport.bind_queue(queue, self.rpc_exchange, names.rpc_binding_key(service.name))  # TOPO-5
         self._consumer_tags.append(
             self._transport.consume(queue, lambda message, tag: self._on_request(service, message, tag)))
@@ -152,7 +198,9 @@ class ServiceRunner:
         queue = names.event_queue(spec.source_service, spec.event_type, spec.handler_type, service.name, method,
                                   spec.broadcast_identifier or self.broadcast_id)
         self._transport.declare_exchange(exchange)  # EVT-8
-        self._transport.declare_queue(queue, **names.event_queue_flags(spec.handler_type, spec.reliable_delivery))
+        flags = names.event_queue_flags(spec.handler_type, spec.reliable_delivery)
+        durable_shared = flags["durable"] and not flags["auto_delete"] and not flags["exclusive"]
+        self._transport.declare_queue(queue, arguments=self._queue_arguments() if durable_shared else None, **flags)
         self._transport.bind_queue(queue, exchange, spec.event_type)  # EVT-8
         self._consumer_tags.append(self._transport.consume(
             queue, lambda message, tag: self._on_event(service, method, spec, message, tag)))
@@ -161,13 +209,20 @@ class ServiceRunner:
         """Stop consuming, finish every delivered request, then close (RPC-CALL-5)."""
         if self._transport is None:
             return
+        self._stopping = True
         for tag in self._consumer_tags:
-            self._transport.cancel(tag)
+            try:
+                self._transport.cancel(tag)
+            except Exception as exc:
+                log.warning("consumer %s not cancelled: %s", tag, exc)
         self._pool.shutdown(wait=True)
         with self._settled:
-            self._settled.wait_for(lambda: self._unsettled == 0, timeout)
+            self._settled.wait_for(lambda: not self._unsettled, timeout)
         for caller in self._callers.values():
-            caller.delete_reply_queue()
+            try:
+                caller.delete_reply_queue()
+            except Exception as exc:
+                log.warning("reply queue %s not deleted: %s", caller.queue, exc)
         self._transport.close()
         self._transport = None
 
@@ -176,45 +231,81 @@ class ServiceRunner:
 
     # -- requests -------------------------------------------------------------------------------
 
-    def _track(self, delta):
+    def _track(self, tag):
         with self._settled:
-            self._unsettled += delta
-            if self._unsettled == 0:
+            self._unsettled.add(tag)
+
+    def _untrack(self, tag):
+        with self._settled:
+            self._unsettled.discard(tag)
+            if not self._unsettled:
                 self._settled.notify_all()
 
     def _on_request(self, service, message, tag):
-        self._track(+1)
-        decision = decide_request(service.name, service.signatures, message)
-        if isinstance(decision, Discard):
-            log.warning("request to %s acknowledged without reply: %s", message.routing_key, decision.reason)  # MAL-11
+        # On the I/O thread: only hand over. Decoding can be heavy (CONN-13), so it runs on a worker.
+        self._track(tag)
+        self._pool.submit(self._handle_request, service, message, tag)
+
+    def _handle_request(self, service, message, tag):
+        try:
+            decision = decide_request(service.name, service.signatures, message, limits=self.limits)
+            if isinstance(decision, Discard):
+                log.warning("request to %r acknowledged without reply: %s", message.routing_key,
+                            decision.reason)  # MAL-11
+                self._settle(tag, True)
+            elif isinstance(decision, ReplyError):
+                log.info("request to %r answered with %r", message.routing_key, decision.error)
+                self._reply(error_reply(self.rpc_exchange, decision.address, decision.error), tag)
+            else:
+                self._run_request(service, decision, tag)
+        except Exception as exc:  # CONN-11: one line, an acknowledgement, and the server goes on
+            log.error("request to %r acknowledged after an internal failure: %s: %s", message.routing_key,
+                      type(exc).__name__, exc)
             self._settle(tag, True)
-        elif isinstance(decision, ReplyError):
-            log.info("request to %s answered with %r", message.routing_key, decision.error)
-            self._reply(error_reply(self.rpc_exchange, decision.address, decision.error), tag)
-        else:
-            self._pool.submit(self._run_request, service, decision, tag)
 
     def _run_request(self, service, invoke: Invoke, tag):
         try:
             result = getattr(self._instance(service, invoke.worker), invoke.method)(*invoke.args, **invoke.kwargs)
-            reply = success_reply(self.rpc_exchange, invoke.address, result)
+            reply = success_reply(self.rpc_exchange, invoke.address, result, self.limits.max_reply_bytes)
         except Exception as exc:
             reply = error_reply(self.rpc_exchange, invoke.address, exc)  # RPC-REQ-15: the failure is the reply
-        self._reply(reply, tag)
+        self._reply(reply, tag, invoke.address)
 
-    def _reply(self, reply, tag):
+    def _reply(self, reply, tag, address=None, attempt=0):
         # RPC-REQ-14: the request is acknowledged only when the broker has confirmed its reply
         # (RPC-REPLY-8: also when the reply was unroutable).
-        self._transport.publish(reply, on_confirm=lambda acked: self._settle(tag, acked))
+        self._transport.publish(reply, on_confirm=lambda acked: self._on_reply_confirm(acked, reply, tag, address,
+                                                                                        attempt))
+
+    def _on_reply_confirm(self, acked, reply, tag, address, attempt):
+        if acked:
+            self._settle(tag, True)
+            return
+        if not self._transport.is_current(tag):
+            # CONN-3: the connection broke; the broker has requeued the request and redelivers it.
+            log.warning("reply to %r not published: the connection broke; the request is redelivered",
+                        reply.routing_key)
+            self._untrack(tag)
+            return
+        # CONN-12: the broker refused the reply on a live connection (a nack, or its channel closed, e.g. 406
+        # for a message above its size limit). Requeueing would only repeat this, so the caller gets an error.
+        if attempt == 0 and address is not None and len(reply.body) > RETRY_SMALL_REPLY_BYTES:
+            log.error("the broker refused a reply of %d bytes; sending an error reply instead", len(reply.body))
+            self._reply(refused_reply(self.rpc_exchange, address, len(reply.body), "basic.nack or channel closed"),
+                        tag, None, attempt + 1)
+        elif attempt < 2:
+            self._reply(reply, tag, address, attempt + 1)
+        else:
+            log.error("reply to %r refused by the broker %d times; request acknowledged without reply",
+                      reply.routing_key, attempt + 1)
+            self._settle(tag, True)
 
     def _settle(self, tag, acked):
         if acked:
             self._transport.ack(tag)
         else:
-            # The reply is not known to be published: the request goes back for another attempt (RPC-REPLY-9).
-            log.error("reply not confirmed; request requeued")
             self._transport.reject(tag, requeue=True)
-        self._track(-1)
+        self._untrack(tag)
 
     def _instance(self, service, worker):
         instance = service.cls()
@@ -225,22 +316,21 @@ class ServiceRunner:
     # -- events ---------------------------------------------------------------------------------
 
     def _on_event(self, service, method, spec, message, tag):
-        self._track(+1)
-        decision = decide_event(service.name, method, message)
+        self._track(tag)
+        self._pool.submit(self._handle_event, service, method, spec, message, tag)
+
+    def _handle_event(self, service, method, spec, message, tag):
+        decision = decide_event(service.name, method, message, self.limits)
         if isinstance(decision, Discard):
-            log.warning("event %s acknowledged without handling: %s", message.routing_key, decision.reason)  # MAL-13
+            log.warning("event %r acknowledged without handling: %s", message.routing_key, decision.reason)  # MAL-13
             self._settle(tag, True)
             return
-        self._pool.submit(self._run_event, service, method, spec, decision, tag)
-
-    def _run_event(self, service, method, spec, decision, tag):
         try:
             getattr(self._instance(service, decision.worker), method)(decision.payload)
-        except Exception:
-            log.exception("event handler %s.%s failed", service.name, method)
+        except Exception as exc:
+            log.error("event handler %s.%s failed: %s: %s", service.name, method, type(exc).__name__, exc)
             if spec.requeue_on_error:
-                self._transport.reject(tag, requeue=True)  # EVT-10
-                self._track(-1)
+                self._settle(tag, False)  # EVT-10
                 return
         self._settle(tag, True)  # EVT-10
 

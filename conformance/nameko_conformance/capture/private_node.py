@@ -9,12 +9,14 @@ epmd, which is harmless: epmd only maps node names to ports.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -67,9 +69,12 @@ def loopback_config(amqp_port: int) -> str:
 class PrivateNode:
     """A private RabbitMQ node; use as a context manager, or call `start()` and `stop()`."""
 
-    def __init__(self, *, name_prefix="nameko-kit", startup_timeout=60.0):
+    def __init__(self, *, name_prefix="nameko-kit", startup_timeout=60.0, erlang_cookie=None, extra_config=()):
         self.name_prefix = name_prefix
         self.startup_timeout = startup_timeout
+        # Nodes of one cluster share a cookie; a lone node gets its own from Erlang.
+        self.erlang_cookie = erlang_cookie
+        self.extra_config = tuple(extra_config)  # more rabbitmq.conf lines, e.g. "max_message_size = 1048576"
         self.nodename = f"{name_prefix}-{uuid.uuid4().hex[:10]}@localhost"
         self.amqp_port: int | None = None
         self.dist_port: int | None = None
@@ -103,6 +108,9 @@ class PrivateNode:
         self.amqp_port, self.dist_port = free_loopback_port(), free_loopback_port()
         self.amqp_url = f"amqp://guest:guest@127.0.0.1:{self.amqp_port}/%2F"
         self._write_files()
+        return self._launch()
+
+    def _launch(self) -> "PrivateNode":
         started = time.monotonic()
         log = open(self._dir / "server.out", "wb")
         try:
@@ -133,6 +141,40 @@ class PrivateNode:
         if self._dir is not None:
             shutil.rmtree(self._dir, ignore_errors=True)
             self._dir = None
+
+    def kill(self) -> None:
+        """SIGKILL the node, as a crash would; its data directory stays, so `restart()` can bring it back."""
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=_STOP_TIMEOUT)
+
+    def restart(self, *, hard: bool = False, down_seconds: float = 0.0) -> "PrivateNode":
+        """Stop the node (SIGTERM, or SIGKILL when `hard`) and start it again on the same ports and data."""
+        if self._dir is None:
+            raise PrivateNodeError("node not started")
+        if hard:
+            self.kill()
+        else:
+            self._terminate()
+        time.sleep(down_seconds)
+        return self._launch()
+
+    def _terminate(self) -> None:
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=_STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=_STOP_TIMEOUT)
+
+    def wait_for_amqp(self) -> None:
+        """Wait until the (re)started node completes an AMQP handshake."""
+        if self._process is None:
+            raise PrivateNodeError("node not running")
+        self.version = self._await_amqp_handshake(time.monotonic())
 
     @property
     def running(self) -> bool:
@@ -170,7 +212,12 @@ class PrivateNode:
     def _write_files(self) -> None:
         home = self._dir / "home"
         home.mkdir()
-        (self._dir / "rabbitmq.conf").write_text(loopback_config(self.amqp_port))
+        (self._dir / "rabbitmq.conf").write_text(
+            loopback_config(self.amqp_port) + "".join(f"{line}\n" for line in self.extra_config))
+        if self.erlang_cookie is not None:
+            cookie = home / ".erlang.cookie"
+            cookie.write_text(self.erlang_cookie)
+            cookie.chmod(0o400)  # Erlang refuses a cookie file that others can read
         (self._dir / "enabled_plugins").write_text("[].\n")
         # An empty env file keeps the host's rabbitmq-env.conf (node name, flags) out of this node.
         (self._dir / "rabbitmq-env.conf").write_text("")
@@ -222,6 +269,91 @@ class PrivateNode:
         raise PrivateNodeError(
             f"node {self.nodename} gave no AMQP handshake within {self.startup_timeout} s "
             f"(last error: {last_error!r})\n{self.log_tail()}")
+
+
+class PrivateCluster:
+    """A cluster of private nodes on this machine: each with its own node name, ports and data directory, all on
+    127.0.0.1, sharing one Erlang cookie. The first node is the seed; the others `join_cluster` it.
+    Use as a context manager, or call `start()` and `stop()`."""
+
+    def __init__(self, size: int = 3, *, name_prefix="nameko-cluster", startup_timeout=90.0, extra_config=()):
+        if size < 1:
+            raise ValueError("a cluster needs at least one node")
+        cookie = uuid.uuid4().hex.upper()
+        self.nodes = [PrivateNode(name_prefix=f"{name_prefix}{index}", startup_timeout=startup_timeout,
+                                  erlang_cookie=cookie, extra_config=extra_config) for index in range(size)]
+        self.startup_seconds: float | None = None
+
+    @staticmethod
+    def available() -> bool:
+        return PrivateNode.available()
+
+    def __enter__(self) -> "PrivateCluster":
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    @property
+    def amqp_urls(self) -> list[str]:
+        return [node.amqp_url for node in self.nodes]
+
+    def start(self) -> "PrivateCluster":
+        started = time.monotonic()
+        errors: list[BaseException] = []
+
+        def start_node(node):
+            try:
+                node.start()
+            except BaseException as error:  # reported below, after every node has had its try
+                errors.append(error)
+        threads = [threading.Thread(target=start_node, args=(node,), daemon=True) for node in self.nodes]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        try:
+            if errors:
+                raise errors[0]
+            seed = self.nodes[0]
+            for node in self.nodes[1:]:
+                node.ctl("stop_app")
+                node.ctl("join_cluster", seed.nodename)
+                node.ctl("start_app")
+                node.wait_for_amqp()
+            self._await_members(len(self.nodes))
+        except BaseException:
+            self.stop()
+            raise
+        self.startup_seconds = time.monotonic() - started
+        return self
+
+    def running_members(self) -> list[str]:
+        """Node names the cluster reports as running, asked of the first node that answers."""
+        for node in self.nodes:
+            if not node.running:
+                continue
+            try:
+                output = node.ctl("cluster_status", "--formatter", "json")
+            except PrivateNodeError:
+                continue
+            return list(json.loads(output[output.index("{"):]).get("running_nodes", []))
+        return []
+
+    def _await_members(self, count: int, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if len(self.running_members()) >= count:
+                return
+            time.sleep(0.5)
+        raise PrivateNodeError(f"cluster did not reach {count} running nodes: {self.running_members()}")
+
+    def stop(self) -> None:
+        threads = [threading.Thread(target=node.stop, daemon=True) for node in self.nodes]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
 
 
 class ExistingNode:
