@@ -48,10 +48,13 @@ def _json_argument(kind, text):
 
 
 def main(argv=None):
+    from .server_core import Limits
+    limits_default = Limits()
     parser = argparse.ArgumentParser(prog="nameko-reference",
                                      description="Serve, call and dispatch with the nameko wire protocol.")
     parser.add_argument("--amqp-uri", default=os.environ.get("AMQP_URI", DEFAULT_URI),
-                        help="broker URI (default: $AMQP_URI or %(default)s)")
+                        help="broker URI, or several separated by commas (nodes of a cluster, tried in turn when "
+                             "connecting and reconnecting) (default: $AMQP_URI or %(default)s)")
     parser.add_argument("--rpc-exchange", default=names.DEFAULT_RPC_EXCHANGE, help="default: %(default)s")
     parser.add_argument("--log-level", default="WARNING", help="logging level, e.g. INFO (default: %(default)s)")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -59,6 +62,12 @@ def main(argv=None):
     serve = commands.add_parser("serve", help="run services until SIGINT/SIGTERM")
     serve.add_argument("services", nargs="+", metavar="module:ServiceClass")
     serve.add_argument("--max-workers", type=int, default=10, help="worker pool size and prefetch (default: 10)")
+    serve.add_argument("--queue-type", choices=("classic", "quorum"), default="classic",
+                       help="type of the service queues; every instance of a service must agree (default: classic)")
+    serve.add_argument("--max-request-bytes", type=int, default=None,
+                       help=f"larger requests get MalformedRequest (default: {limits_default.max_request_bytes})")
+    serve.add_argument("--max-reply-bytes", type=int, default=None,
+                       help=f"larger results get ReplyTooLarge (default: {limits_default.max_reply_bytes})")
 
     call = commands.add_parser("call", help="call a method and print its result as JSON (exit 1 on error)")
     call.add_argument("target", metavar="service.method")
@@ -81,7 +90,11 @@ def main(argv=None):
     from .errors import RemoteError
     if options.command == "serve":
         from .service import ServiceRunner
-        runner = ServiceRunner(options.amqp_uri, options.rpc_exchange, options.max_workers)
+        limits = Limits(
+            max_request_bytes=options.max_request_bytes or limits_default.max_request_bytes,
+            max_reply_bytes=options.max_reply_bytes or limits_default.max_reply_bytes)
+        runner = ServiceRunner(options.amqp_uri, options.rpc_exchange, options.max_workers, limits=limits,
+                               queue_type=options.queue_type)
         for target in options.services:
             runner.add_service(_load(target))
         serve_until_signalled(runner)
