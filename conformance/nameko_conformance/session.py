@@ -31,6 +31,8 @@ class KitSession:
 
     @classmethod
     def start(cls, kit: Any) -> "KitSession":
+        if getattr(kit, "session_state", None) is not None:  # already started by the start-up check (startup.py)
+            return kit.session_state
         given = parse_target(kit.target_uri, kit.capabilities) if kit.target_uri else None
         broker = brokers.resolve(kit.amqp_uri, given.broker_uri if given and kit.broker_mode != "private" else None,
                                  force_private=kit.broker_mode == "private")

@@ -10,11 +10,12 @@ import pika
 
 KIT_QUERY_KEYS = ("service", "rpc_exchange", "capabilities")
 CAPABILITIES = ("server", "client", "events-dispatch", "events-handle", "unserializable")
-_USERINFO_PASSWORD = re.compile(r"(amqps?://[^:/@\s]*:)([^@\s]*)(@)")
+# Any scheme: a password typed into an http:// or a misspelt URI is just as secret.
+_USERINFO_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*:)([^@\s/]*)(@)")
 
 
 def mask(text: str) -> str:
-    """Replaces the password of every AMQP URI in ``text`` with ``***``."""
+    """Replaces the password of every URI in ``text`` (amqp://, amqps://, or any other scheme) with ``***``."""
     return _USERINFO_PASSWORD.sub(r"\1***\3", text)
 
 

@@ -30,6 +30,9 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
+
+from nameko_conformance.uri import mask
 
 from .firehose import Firehose
 from .private_node import ExistingNode, PrivateNode
@@ -70,6 +73,7 @@ class RecordedCase:
     outcome: dict | None = None
     observed: dict | None = None
     messages: list[WireMessage] = field(default_factory=list)
+    comment: str | None = None
 
     def check(self) -> None:
         if not _KEBAB.match(self.id):
@@ -91,6 +95,8 @@ class RecordedCase:
         if self.observed is not None:
             data["observed"] = self.observed
         data["messages"] = [message.to_fixture() for message in self.messages]
+        if self.comment:
+            data["comment"] = self.comment
         return data
 
 
@@ -160,10 +166,62 @@ class Recording:
         return write_fixture(path, self.fixture(description, source))
 
 
+# -- judging recorded messages ------------------------------------------------------------------------------------
+
+# ``(valid, reasons)`` for one recorded message; a reason starts with the requirement ID it breaks ("SER-1: …").
+MessageJudge = Callable[[WireMessage], "tuple[bool, list[str]]"]
+WIRE_MESSAGE_SCHEMA = "wire-message.schema.json"
+_REQUIREMENT_ID = re.compile(r"^([A-Z]+(?:-[A-Z]+)*-\d+):")
+
+
+def schema_judge(message: WireMessage) -> tuple[bool, list[str]]:
+    """The default judge: the message's fixture form against ``schemas/wire-message.schema.json``, each failure
+    under the ``x-requirement`` of the deepest annotated subschema it breaks. A publish that is no request, reply
+    or event has no schema to meet and is judged valid."""
+    from nameko_conformance.data import schema_validator
+
+    if message.role is None:
+        return True, []
+    reasons = []
+    for error in schema_validator(WIRE_MESSAGE_SCHEMA).iter_errors(message.to_fixture()):
+        annotated = [e for e in _error_tree(error) if isinstance(e.schema, dict) and e.schema.get("x-requirement")]
+        deepest = max(annotated, key=lambda e: len(e.absolute_schema_path), default=error)
+        requirement = deepest.schema.get("x-requirement") if isinstance(deepest.schema, dict) else None
+        ids = [requirement] if isinstance(requirement, str) else list(requirement or ["SCHEMA"])
+        where = "/".join(str(part) for part in deepest.absolute_path) or "(message)"
+        reasons.append(f"{ids[0]}: {where}: {deepest.message[:200]}")
+    return not reasons, sorted(set(reasons))
+
+
+def _error_tree(error):
+    yield error
+    for child in error.context or ():
+        yield from _error_tree(child)
+
+
+def judge_case(case: RecordedCase, judge: MessageJudge) -> RecordedCase:
+    """Marks ``case`` valid when every message is; else invalid, with the requirements broken and the reasons."""
+    reasons: list[str] = []
+    for number, message in enumerate(case.messages, 1):
+        valid, message_reasons = judge(message)
+        if not valid:
+            label = message.role or "message"
+            reasons += [f"message {number} ({label}): {reason}" for reason in (message_reasons or ["invalid"])]
+    if reasons:
+        violated = [m.group(1) for r in reasons if (m := _REQUIREMENT_ID.match(r.split(": ", 1)[1]))]
+        case.valid = False
+        case.violates = list(dict.fromkeys(violated)) or ["SER-1"]
+        case.comment = "; ".join(reasons)[:2000]
+    else:
+        case.valid, case.violates = True, None
+    return case
+
+
 # -- grouping free-form traffic into cases (the CLI) ------------------------------------------------------------
 
-def group_into_cases(messages: list[WireMessage]) -> list[RecordedCase]:
-    """One case per RPC call (request and replies sharing a correlation id) and one per event, in order."""
+def group_into_cases(messages: list[WireMessage], judge: MessageJudge | None = schema_judge) -> list[RecordedCase]:
+    """One case per RPC call (request and replies sharing a correlation id) and one per event, in order; each
+    judged valid or invalid by ``judge`` (None leaves every case valid)."""
     cases: list[RecordedCase] = []
     calls: dict[str, RecordedCase] = {}
     counters = {"call": 0, "event": 0, "message": 0}
@@ -198,6 +256,9 @@ def group_into_cases(messages: list[WireMessage]) -> list[RecordedCase]:
             case = new_case("message", message.exchange or "default",
                             f"A publish to exchange {message.exchange!r} with key {message.routing_key!r}", [])
         case.messages.append(message)
+    if judge is not None:
+        for case in cases:
+            judge_case(case, judge)
     return cases
 
 
@@ -236,7 +297,7 @@ def main(argv=None) -> int:
                       file=sys.stderr)
                 return 2
             node = stack.enter_context(PrivateNode())
-            print(f"record: private node {node.nodename} (RabbitMQ {node.version}) at {node.amqp_url}",
+            print(mask(f"record: private node {node.nodename} (RabbitMQ {node.version}) at {node.amqp_url}"),
                   file=sys.stderr)
         url = node.url_for_vhost(args.vhost)
         recording = stack.enter_context(Recording(node, vhost=args.vhost, quiet_period=args.settle,
@@ -244,12 +305,16 @@ def main(argv=None) -> int:
         env = dict(os.environ, AMQP_URI=url, NAMEKO_CONFORMANCE_AMQP_URI=url)
         returncode = subprocess.run(args.command, env=env).returncode
         cases = group_into_cases(recording.settle())
-        description = args.description or f"Messages published by: {' '.join(args.command)}"[:150]
+        command_text = mask(" ".join(args.command))  # a URI on the command line keeps its password out of the file
+        description = args.description or f"Messages published by: {command_text}"[:150]
         source = recorded_source(args.implementation, args.impl_version, node.version,
-                                 comment=f"recorded from the command: {' '.join(args.command)}")
-        write_fixture(args.out, fixture_document(description, source, cases))
-        print(f"record: {len(cases)} cases written to {args.out}; the command exited with {returncode}",
-              file=sys.stderr)
+                                 comment=f"recorded from the command: {command_text}")
+        write_fixture(args.out, fixture_document(mask(description), source, cases))
+        invalid = [case for case in cases if not case.valid]
+        print(f"record: {len(cases)} cases written to {args.out} ({len(cases) - len(invalid)} valid, "
+              f"{len(invalid)} invalid); the command exited with {returncode}", file=sys.stderr)
+        for case in invalid:
+            print(mask(f"record: {case.id} invalid: {case.comment}"), file=sys.stderr)
     return returncode
 
 

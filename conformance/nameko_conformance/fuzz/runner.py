@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from nameko_conformance import progress
 from nameko_conformance.capture.wire import WireMessage
 from nameko_conformance.messages import Outgoing
 from nameko_conformance.outcomes import ConformanceFailure
@@ -105,6 +106,7 @@ def run_property(name: str, strategy: Any, check: Callable[[Any, ExampleContext]
         if options.seconds is not None and time.monotonic() - started > options.seconds:
             raise BudgetSpent()
         count += 1
+        progress.fuzz_tick(name, count, started)
         context.sent, context.outcome = None, ""
         try:
             check(value, context)
@@ -131,6 +133,7 @@ def run_property(name: str, strategy: Any, check: Callable[[Any, ExampleContext]
     except ConformanceFailure:
         failure, sent, outcome = failures[-1]  # Hypothesis runs the shrunk example last
         raise _reported(name, failure, sent, outcome, seed, save_dir, replay_args) from None
+    progress.fuzz_done(name, count, time.monotonic() - started)
     if context.should_failures:
         failure, sent, outcome = context.should_failures[0]
         raise _reported(name, failure, sent, outcome, seed, save_dir, replay_args) from None
