@@ -100,7 +100,9 @@ class ChapterTally:
         elapsed = now - self.started.get(chapter, now)
         tally = self.counts.get(chapter, {})
         words = ", ".join(f"{n} {w}" for w, n in sorted(tally.items(), key=lambda kv: _ORDER.get(kv[0], 9)) if n)
-        return f"chapter {chapter}: {self.expected[chapter]} tests ({words or 'no outcome'}) in {elapsed:.1f}s"
+        count = self.expected[chapter]
+        return (f"chapter {chapter}: {count} test{'' if count == 1 else 's'} ({words or 'no outcome'}) "
+                f"in {elapsed:.1f}s")
 
 
 _ORDER = {"passed": 0, "failed": 1, "error": 2, "xfailed": 3, "skipped": 4}

@@ -8,6 +8,7 @@ after collection, when the selected tests need one.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
 import shlex
@@ -366,10 +367,13 @@ def register(config: Any, kit: Any) -> None:
         if reporter is None:
             print(line, file=sys.stderr, flush=True)
             return
-        # After a row of progress dots the line is open; the reporter's ensure_newline does not know of dots.
-        if getattr(reporter._tw, "width_of_current_line", 0):
-            reporter.write("\n")
-        reporter.write_line(line)
+        capture = config.pluginmanager.get_plugin("capturemanager")
+        # Inside a test (fuzzing) output is captured; a progress line goes to the terminal now, like live logs.
+        with capture.global_and_fixture_disabled() if capture is not None else contextlib.nullcontext():
+            # After a row of progress dots the line is open; the reporter's ensure_newline does not know of dots.
+            if getattr(reporter._tw, "width_of_current_line", 0):
+                reporter.write("\n")
+            reporter.write_line(line)
 
     # Under -q pytest writes no header, so the start-up check writes the resolved broker as lines of its own.
     header_shown = config.get_verbosity() >= 0 and not config.getoption("no_header", False)

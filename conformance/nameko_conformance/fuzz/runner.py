@@ -133,7 +133,8 @@ def run_property(name: str, strategy: Any, check: Callable[[Any, ExampleContext]
     except ConformanceFailure:
         failure, sent, outcome = failures[-1]  # Hypothesis runs the shrunk example last
         raise _reported(name, failure, sent, outcome, seed, save_dir, replay_args) from None
-    progress.fuzz_done(name, count, time.monotonic() - started)
+    finally:
+        progress.fuzz_done(name, count, time.monotonic() - started)
     if context.should_failures:
         failure, sent, outcome = context.should_failures[0]
         raise _reported(name, failure, sent, outcome, seed, save_dir, replay_args) from None
