@@ -291,7 +291,8 @@ class ServiceRunner:
         # for a message above its size limit). Requeueing would only repeat this, so the caller gets an error.
         if attempt == 0 and address is not None and len(reply.body) > RETRY_SMALL_REPLY_BYTES:
             log.error("the broker refused a reply of %d bytes; sending an error reply instead", len(reply.body))
-            self._reply(refused_reply(self.rpc_exchange, address, len(reply.body), "basic.nack or channel closed"),
+            reason = self._transport.last_refusal or "basic.nack"
+            self._reply(refused_reply(self.rpc_exchange, address, len(reply.body), reason),
                         tag, None, attempt + 1)
         elif attempt < 2:
             self._reply(reply, tag, address, attempt + 1)

@@ -38,6 +38,26 @@ BACKOFF_FIRST = 0.25
 BACKOFF_CAP = 5.0
 
 
+class _WithoutTraceback(logging.Filter):
+    """pika logs a broken socket with a traceback; the transport reports each loss in one line of its own."""
+
+    def filter(self, record):
+        record.exc_info = None
+        record.exc_text = None
+        message = record.getMessage()
+        cut = min((message.find(marker) for marker in ("Caller's stack", "Traceback (most recent call last)")
+                   if marker in message), default=-1)
+        if cut >= 0:  # some pika messages carry a formatted stack in their text
+            record.msg, record.args = message[:cut].rstrip("; :\n"), None
+        return True
+
+
+for _name in ("pika.adapters.utils.io_services_utils", "pika.adapters.base_connection",
+              "pika.adapters.utils.connection_workflow", "pika.adapters.select_connection", "pika.connection",
+              "pika.channel"):
+    logging.getLogger(_name).addFilter(_WithoutTraceback())
+
+
 class TransportError(Exception):
     """The connection or a channel failed."""
 
@@ -96,6 +116,7 @@ class Transport:
         self._recovery_listeners = []
         self._closing = False
         self._failures = 0
+        self.last_refusal = None  # why the broker last closed the publish channel
         self._ready = Future()
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -236,6 +257,7 @@ class Transport:
             # CONN-12: e.g. 406 for a message above the broker's size limit. The connection stays; the
             # unconfirmed publishes fail and the channel is opened again.
             log.error("AMQP publish channel closed by the broker: %s; reopening it", reason)
+            self.last_refusal = str(reason)
             self._publish_channel = None
             self._fail_confirms()
             self._connection.channel(on_open_callback=self._on_publish_channel)
