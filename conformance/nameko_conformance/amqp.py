@@ -1,11 +1,18 @@
 """The kit's raw pika caller (``KitPeer``); the service the target's client calls is ``clientcheck.probe_service``.
 
 Everything here records what it sends and sees into a ``Trace``. Every queue the kit declares is exclusive, so
-the broker removes it when the kit's connection closes, even after a crash.
+the broker removes it when the kit's connection closes, even after a crash; a peer on the session's shared
+connection also deletes its queues when it closes.
+
+What a peer keeps is bounded, whatever the target sends: at most ``MAX_REPLIES_PER_CORRELATION`` messages per
+correlation id the kit sent and ``MAX_STRAYS`` others, and whole bodies up to ``MAX_BODY_BYTES_KEPT`` in all; past
+that, a message is counted (``overflow``) or kept with its first bytes only (``Seen.truncated``, with its size and
+digest), and the trace says so.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 import uuid
 from typing import Any, Callable
@@ -15,12 +22,20 @@ import pika.exceptions
 
 from nameko_conformance.messages import MessageFactory, Outgoing
 from nameko_conformance.oracle import reply as reply_checks
-from nameko_conformance.oracle.evidence import Evidence
-from nameko_conformance.outcomes import ConformanceFailure, KitFault
+from nameko_conformance.oracle.evidence import Evidence, ObservationMissing
+from nameko_conformance.oracle.session import STRAY_CATCHER, Liveness
+from nameko_conformance.outcomes import KitFault
 from nameko_conformance.trace import Seen, Trace
 
 REPLY_TIMEOUT = 10.0
 NO_REPLY_GRACE = 0.15
+# A wait at least this long expects an answer (a reply, a sentinel, an event): its timing out tells the session's
+# liveness that the target did not answer. Shorter waits are the kit's "nothing more comes" checks.
+ANSWER_WAIT = 2.0
+UNRESPONSIVE_WAIT = 0.5  # once the target is unresponsive, a wait only collects what already came
+MAX_REPLIES_PER_CORRELATION = 50
+MAX_STRAYS = 200
+MAX_BODY_BYTES_KEPT = 64 * 1024 * 1024
 
 
 def connect(params: pika.ConnectionParameters) -> pika.BlockingConnection:
@@ -66,42 +81,110 @@ class KitPeer:
     key catches replies wrongly sent to the default exchange.
     """
 
-    def __init__(self, params: pika.ConnectionParameters, rpc_exchange: str, service: str, trace: Trace):
+    def __init__(self, params: pika.ConnectionParameters, rpc_exchange: str, service: str, trace: Trace,
+                 connection: pika.BlockingConnection | None = None, liveness: Liveness | None = None,
+                 on_unresponsive: Callable[[str], None] | None = None, stray_catcher: bool = False):
+        """``connection``: the session's shared connection (the peer then opens channels on it and deletes its own
+        queues when it closes), or None for a connection of its own. ``liveness``: the session's record of whether
+        the target still answers (``on_unresponsive`` is called once when it stops). ``stray_catcher``: also
+        catch replies published to the RPC exchange with any key (a target that routes replies wrongly)."""
         self.params, self.rpc_exchange, self.service, self.trace = params, rpc_exchange, service, trace
-        self.connection = connect(params)
+        self.owns_connection = connection is None
+        self.connection = connect(params) if connection is None else connection
         self.channel = self.connection.channel()
         self.reply_key = str(uuid.uuid4())
         self.reply_queue = f"conformance-kit.reply-{self.reply_key}"
         self.factory = MessageFactory(service, rpc_exchange, self.reply_key)
-        self.received: list[Seen] = []
+        self._received: list[Seen] = []
         self.sent: list[Outgoing] = []
         self.evidence = Evidence()  # the suite's fixture replaces it with the test's own
+        self.liveness = liveness
+        self.on_unresponsive = on_unresponsive
+        self.exchange_refused: str | None = None  # the broker's answer when it refused the kit's declare
         self._confirm_channel = None
+        self._channels = [self.channel]
+        self._queues: list[str] = []
+        self._settle_until = 0.0
+        self._sent_ids: set[str] = set()
+        self._sent_keys: set[tuple[str | None, str]] = set()
+        self._per_correlation: dict[str | None, int] = {}
+        self._strays = 0
+        self._kept_bytes = 0
+        self.overflow = 0  # messages received but not kept (a flood)
+        self._overflow_digest = hashlib.sha256()
         self._declare_rpc_exchange()
-        for queue, via in ((self.reply_queue, "reply queue"), (self.reply_key, "default-exchange catcher")):
+        catchers = [(self.reply_queue, "reply queue"), (self.reply_key, "default-exchange catcher")]
+        if stray_catcher:
+            catchers.append((f"conformance-kit.strays-{self.reply_key}", STRAY_CATCHER))
+        for queue, via in catchers:
             self.channel.queue_declare(queue, exclusive=True, auto_delete=True)
+            self._queues.append(queue)
             self.channel.basic_consume(queue, self._collector(via), auto_ack=True)
         self.channel.queue_bind(self.reply_queue, rpc_exchange, routing_key=self.reply_key)
+        if stray_catcher:
+            # "#" on the RPC exchange makes every key routable for as long as this peer lives (TOPO-7): only the
+            # readiness check and the peers of a target known to misroute its replies use it.
+            self.channel.queue_bind(catchers[-1][0], rpc_exchange, routing_key="#")
 
     def _declare_rpc_exchange(self) -> None:
         # The kit takes part in the deployment, so it declares the exchange as TOPO-2 says every participant does.
+        # A refusal means the exchange exists with other flags: that is judged by the topology test (TOPO-1/2,
+        # an equivalent declare) and, at start-up, from the target's own refusal; the peer goes on using it.
         try:
             self.channel.exchange_declare(self.rpc_exchange, "topic", durable=True)
         except pika.exceptions.ChannelClosedByBroker as exc:
+            self.exchange_refused = f"{exc.reply_code} {exc.reply_text}"
+            self.trace.note(f"the broker refused the kit's declare of {self.rpc_exchange!r}: {self.exchange_refused}")
             self.channel = self.connection.channel()
-            raise ConformanceFailure(
-                f"expected exchange {self.rpc_exchange!r} (topic, durable), the broker refused an equivalent "
-                f"declare: {exc.reply_code} {exc.reply_text}", ("TOPO-1", "TOPO-2")) from exc
+            self._channels.append(self.channel)
+
+    @property
+    def received(self) -> list[Seen]:
+        """What the kit's queues received so far, once replies still in flight after a sentinel had their grace."""
+        self.settle()
+        return self._received
 
     def _collector(self, via: str) -> Callable:
         def on_message(channel: Any, method: Any, properties: Any, body: bytes) -> None:
+            correlation_id = properties.correlation_id
+            if via == STRAY_CATCHER and (correlation_id, method.routing_key) in self._sent_keys:
+                return  # the kit's own request, seen through the catch-all binding
+            known = correlation_id in self._sent_ids
+            count = self._per_correlation.get(correlation_id, 0) if known else self._strays
+            if count >= (MAX_REPLIES_PER_CORRELATION if known else MAX_STRAYS):
+                self.overflow += 1
+                self._overflow_digest.update(hashlib.sha256(body).digest())
+                if self.overflow == 1:
+                    self.trace.note("the target sends more than the kit keeps: further messages are only counted")
+                return
+            if known:
+                self._per_correlation[correlation_id] = count + 1
+            else:
+                self._strays += 1
             seen = seen_from_delivery("received", method, properties, body, via)
-            self.received.append(self.trace.add(seen))
+            if self._kept_bytes + len(body) > MAX_BODY_BYTES_KEPT:
+                seen = seen.bounded()
+                self.trace.note(f"a {len(body)}-byte body kept truncated: this test's messages exceed "
+                                f"{MAX_BODY_BYTES_KEPT} bytes")
+            self._kept_bytes += len(seen.body)
+            self.trace.add(seen)
+            self._received.append(seen)
         return on_message
+
+    def overflow_note(self) -> str:
+        return (f"{self.overflow} further messages received and not kept (sha256 of their bodies "
+                f"{self._overflow_digest.hexdigest()[:16]}…)") if self.overflow else ""
 
     # -- publishing ----------------------------------------------------------------------------------------------
 
+    def _remember(self, out: Outgoing) -> None:
+        correlation_id = out.properties.get("correlation_id")
+        if correlation_id is not None:
+            self._sent_ids.add(correlation_id)
+        self._sent_keys.add((correlation_id, out.routing_key))
+
     def publish(self, out: Outgoing) -> Outgoing:
+        self._remember(out)
         self.channel.basic_publish(out.exchange, out.routing_key, out.body, _basic_properties(out))
         self.sent.append(out)
         self.trace.add(Seen("sent", out.exchange, out.routing_key, dict(out.properties), out.headers, out.body))
@@ -111,7 +194,9 @@ class KitPeer:
         """Publishes mandatory on a confirm channel: True when some queue took it, False when it came back."""
         if self._confirm_channel is None or not self._confirm_channel.is_open:
             self._confirm_channel = self.connection.channel()
+            self._channels.append(self._confirm_channel)
             self._confirm_channel.confirm_delivery()
+        self._remember(out)
         self.trace.add(Seen("sent", out.exchange, out.routing_key, dict(out.properties), out.headers, out.body,
                             via="mandatory"))
         try:
@@ -141,23 +226,48 @@ class KitPeer:
                 return
             self.connection.process_data_events(time_limit=min(left, 0.05))
 
-    def wait_for(self, predicate: Callable[[Seen], bool], timeout: float) -> Seen | None:
+    def settle(self) -> None:
+        """Waits out what is left of the grace after a sentinel: the grace overlaps whatever the test did since,
+        and a test that never looks at later arrivals does not pay it at all."""
+        left = self._settle_until - time.monotonic()
+        self._settle_until = 0.0
+        if left > 0:
+            self.pump(left)
+
+    def wait_for(self, predicate: Callable[[Seen], bool], timeout: float, what: str = "an answer") -> Seen | None:
+        """The first message received that satisfies ``predicate``, waiting up to ``timeout`` seconds. A wait of at
+        least ``ANSWER_WAIT`` that times out tells the session's liveness; once the target is unresponsive, waits
+        are cut short so the test ends at once (its verdicts then read what was and was not observed)."""
+        if self.liveness is not None and not self.liveness.responsive:
+            timeout = min(timeout, UNRESPONSIVE_WAIT)
         deadline = time.monotonic() + timeout
         checked = 0
         while True:
-            for message in self.received[checked:]:
+            for message in self._received[checked:]:
                 if predicate(message):
+                    if self.liveness is not None:
+                        self.liveness.answered()
                     return message
-            checked = len(self.received)
+            checked = len(self._received)
             if time.monotonic() >= deadline:
+                self._unanswered(what, timeout)
                 return None
             self.connection.process_data_events(time_limit=0.02)
+
+    def _unanswered(self, what: str, timeout: float) -> None:
+        if self.liveness is None or timeout < ANSWER_WAIT:
+            return
+        reason = self.liveness.timed_out(what, timeout)
+        if reason is not None:
+            self.trace.note(reason)
+            if self.on_unresponsive is not None:
+                self.on_unresponsive(reason)
 
     def wait_reply(self, correlation_id: str | None, timeout: float = REPLY_TIMEOUT,
                    requirement: str | tuple = "RPC-REPLY-9", what: str = "the request") -> Seen:
         """The reply carrying ``correlation_id``. When none comes, what did arrive is judged (a reply with another
         correlation id, one through the default exchange) and the test ends there."""
-        reply = self.wait_for(lambda m: m.properties.get("correlation_id") == correlation_id, timeout)
+        reply = self.wait_for(lambda m: m.properties.get("correlation_id") == correlation_id, timeout, what)
         if reply is None:
             self._judge_missing_reply(correlation_id, requirement, what, f"within {timeout:.0f} s")
         return reply
@@ -166,39 +276,56 @@ class KitPeer:
                              when: str) -> None:
         requirement = requirement if isinstance(requirement, str) else requirement[0]
         known = {o.correlation_id for o in self.sent}
-        strays = [m for m in self.received if m.direction == "received" and m.via in ("reply queue",
+        strays = [m for m in self._received if m.direction == "received" and m.via in ("reply queue",
                   reply_checks.DEFAULT_CATCHER) and m.properties.get("correlation_id") not in known]
+        if self.liveness is not None and not self.liveness.responsive and not strays:
+            # The run ends here: the missing reply is the target's silence, said once, not judged per test.
+            raise ObservationMissing(f"a reply to {what} ({self.liveness.reason})")
         self.evidence.apply(reply_checks.missing_reply(correlation_id, what, when, strays, requirement))
-        from nameko_conformance.oracle.evidence import ObservationMissing
         raise ObservationMissing(f"a reply to {what}")
 
     def reply_before_sentinel(self, out: Outgoing, requirement: str | tuple, what: str) -> Seen:
         """The reply to ``out``, expected no later than a sentinel echo published after it (fast negative cases)."""
-        self.sentinel("MAL-9")
-        reply = self.wait_for(lambda m: m.properties.get("correlation_id") == out.correlation_id, NO_REPLY_GRACE)
+        served = self.sentinel("MAL-9", stop=False)
+        reply = self.wait_for(lambda m: m.properties.get("correlation_id") == out.correlation_id, 0)
         if reply is None:
-            self._judge_missing_reply(out.correlation_id, requirement, what, "before the reply to a later echo")
+            self.settle()  # a reply published before the sentinel's may still be on its way
+            reply = self.wait_for(lambda m: m.properties.get("correlation_id") == out.correlation_id, 0)
+        if reply is None:
+            self._judge_missing_reply(out.correlation_id, requirement, what,
+                                      "before the reply to a later echo" if served else "within the sentinel's wait")
         return reply
 
     def replies_for(self, correlation_id: str | None) -> list[Seen]:
         return [m for m in self.received if m.properties.get("correlation_id") == correlation_id]
 
-    def sentinel(self, requirement: str | tuple = "TESTEE-2") -> Seen:
+    def reply_count(self, correlation_id: str | None) -> int:
+        """How many replies carried ``correlation_id``, those past the kit's cap included (a flood)."""
+        kept = len(self.replies_for(correlation_id))
+        return kept + (self.overflow if kept >= MAX_REPLIES_PER_CORRELATION else 0)
+
+    def sentinel(self, requirement: str | tuple = "TESTEE-2", stop: bool = True) -> Seen | None:
         """An echo with a fresh token; its correct reply proves the target still serves and bounds earlier
         traffic. A missing or wrong reply is a finding under ``requirement`` and ends the test."""
         requirement = requirement if isinstance(requirement, str) else requirement[0]
         token = str(uuid.uuid4())
         out = self.request("echo", [token])
-        reply = self.wait_for(lambda m: m.properties.get("correlation_id") == out.correlation_id, REPLY_TIMEOUT)
+        reply = self.wait_for(lambda m: m.properties.get("correlation_id") == out.correlation_id, REPLY_TIMEOUT,
+                              f"the sentinel echo({token})")
+        if reply is None and self.liveness is not None and not self.liveness.responsive:
+            raise ObservationMissing(f"a reply to the sentinel echo ({self.liveness.reason})")
         self.evidence.apply(reply_checks.still_serving(reply, token, requirement))
-        self.evidence.need(reply, f"a reply to the sentinel echo({token})")
-        # Replies published before the sentinel's may still be in flight on another channel of the target.
-        self.pump(NO_REPLY_GRACE)
+        if stop:
+            self.evidence.need(reply, f"a reply to the sentinel echo({token})")
+        # Replies published before the sentinel's may still be in flight on another channel of the target: whoever
+        # looks at what arrived next (``received``, ``replies_for``, a topology probe) first waits out this grace.
+        self._settle_until = time.monotonic() + NO_REPLY_GRACE
         return reply
 
     # -- topology probes (each on a fresh channel: a refusal closes the channel) ---------------------------------
 
     def _on_fresh_channel(self, action: Callable[[Any], Any]) -> DeclareResult:
+        self.settle()
         channel = self.connection.channel()
         try:
             frame = action(channel)
@@ -232,6 +359,7 @@ class KitPeer:
         """A narrow exclusive queue on ``exchange``; what it receives lands in ``received`` via ``spy:<exchange>``."""
         name = f"conformance-kit.spy-{uuid.uuid4()}"
         self.channel.queue_declare(name, exclusive=True, auto_delete=True)
+        self._queues.append(name)
         for key in binding_keys:
             self.channel.queue_bind(name, exchange, routing_key=key)
         self.channel.basic_consume(name, self._collector(f"spy:{exchange}"), auto_ack=True)
@@ -239,8 +367,21 @@ class KitPeer:
         return name
 
     def close(self) -> None:
+        if self.overflow:
+            self.trace.note(self.overflow_note())
         try:
+            if self.owns_connection:
+                if self.connection.is_open:
+                    self.connection.close()
+                return
+            # On the session's connection the exclusive queues would outlive the test: delete them (which also
+            # cancels their consumers), then close this peer's channels.
             if self.connection.is_open:
-                self.connection.close()
+                channel = self.channel if self.channel.is_open else self.connection.channel()
+                for queue in self._queues:
+                    channel.queue_delete(queue)
+                for ch in {id(c): c for c in [*self._channels, channel]}.values():
+                    if ch.is_open:
+                        ch.close()
         except pika.exceptions.AMQPError:
             pass

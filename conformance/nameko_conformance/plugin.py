@@ -379,7 +379,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     session.config.stash[reporting.DOCUMENT_KEY] = document
     if kit.report_dir:
         reporting.write(document, Path(kit.report_dir))
-    if not document["summary"]["gate"] and session.exitstatus == 0:
+    if not document["summary"]["gate"] and session.exitstatus in (0, pytest.ExitCode.INTERRUPTED):
+        # A run the kit ended early (the target exited) is a failed gate, not an interrupted session.
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 

@@ -51,7 +51,8 @@ def build(kit: Any) -> dict:
         "options": {"strict": kit.strict, "req": kit.req_globs, "baseline": kit.baseline.path},
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(kit.started)),
         "duration_s": round(time.time() - kit.started, 2),
-        "summary": {"gate": gate(verdicts) and not kit_errors, "counts": dict(counts), "must_total": must_total,
+        "summary": {"gate": gate(verdicts) and not kit_errors and not getattr(kit, "aborted", None),
+                    "aborted": getattr(kit, "aborted", None), "counts": dict(counts), "must_total": must_total,
                     "must_pass": must_pass, "kit_errors": kit_errors,
                     "tests": dict(Counter(r.outcome for r in kit.results))},
         "requirements": verdicts,
@@ -99,6 +100,8 @@ def summary_lines(document: dict) -> list[str]:
     for req_id, entry in document["requirements"].items():
         if entry["verdict"] in ("fail", "stale baseline", "non-strict", "known deviation", "kit error", "masked"):
             lines.append(f"  {entry['verdict']:<16} {req_id:<13} {entry['level']:<10} {_note(entry)[:110]}")
+    if summary.get("aborted"):
+        lines.append(f"run ended early: {summary['aborted']}; what it had not reached is 'not examined'")
     lines.append("gate: " + ("PASS" if summary["gate"] else "FAIL"))
     return lines
 

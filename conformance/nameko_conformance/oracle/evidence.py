@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from nameko_conformance.oracle.model import Finding, Judgement
+from nameko_conformance.oracle.model import MASKED_PREFIX, Finding, Judgement
 
 PASSED, FAILED, INCONCLUSIVE, NOT_EXAMINED, MASKED = "passed", "failed", "inconclusive", "not examined", "masked"
 
@@ -65,7 +65,8 @@ class Evidence:
                 first = next(f for f in self.findings if f.requirement == requirement)
                 out[requirement] = (FAILED, first.message)
             elif requirement in self.inconclusive:
-                out[requirement] = (INCONCLUSIVE, self.inconclusive[requirement])
+                why = self.inconclusive[requirement]
+                out[requirement] = (MASKED if why.startswith(MASKED_PREFIX) else INCONCLUSIVE, why)
             elif requirement in self.examined:
                 out[requirement] = (PASSED, "")
             elif self.findings and self.stopped:

@@ -6,6 +6,7 @@ import base64
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+MASKED_PREFIX = "masked by "
 _MAX_BODY_KEPT = 2048  # bytes of a body a finding keeps; the rest is counted, never stored
 
 
@@ -74,6 +75,10 @@ class Check:
         self._examined.discard(requirement)
         self._inconclusive.append((requirement, why))
         return self
+
+    def masked(self, requirement: str, by: str) -> "Check":
+        """This requirement could not be judged because of another finding (``by``, its code)."""
+        return self.undecided(requirement, f"{MASKED_PREFIX}{by}")
 
     def merge(self, judgement: "Judgement") -> Any:
         self._examined |= judgement.examined

@@ -88,7 +88,9 @@ def envelope(reply: Any) -> Judgement:
         check.fail("RPC-REPLY-3", "envelope-members", "a reply object with exactly the members result and error",
                    short(shown), reply)
         return check.done(None)
-    for finding in schema_findings("rpc-reply-body.schema.json", body, "RPC-REPLY-3", reply):
+    # The error object is judged by error_object (in plain words, then its schema); here only the envelope.
+    outer = dict(body, error=None) if isinstance(body["error"], dict) else body
+    for finding in schema_findings("rpc-reply-body.schema.json", outer, "RPC-REPLY-3", reply):
         check.fail(*finding)
     return check.done(body)
 
@@ -120,22 +122,22 @@ def error_object(error: Any, message: Any = None) -> Judgement:
     if missing:
         check.fail("RPC-ERR-1", "missing-members", "error members exc_type, exc_path, exc_args and value",
                    f"{sorted(missing)} missing in {short(error)}", message)
-        return check.done(None)
-    exc_type, exc_path = error["exc_type"], error["exc_path"]
+    # The members that are there are still judged: one missing member masks nothing else.
+    exc_type, exc_path = error.get("exc_type"), error.get("exc_path")
     if not isinstance(exc_type, str) or not exc_type or "." in exc_type:
         check.fail("RPC-ERR-2", "exc-type", "exc_type a non-empty name without a module prefix", short(exc_type),
                    message)
-    if not isinstance(exc_path, str) or not isinstance(exc_type, str) or exc_path.split(".")[-1] != exc_type:
+    if "exc_path" in error and (not isinstance(exc_path, str) or not isinstance(exc_type, str)
+                                or exc_path.split(".")[-1] != exc_type):
         check.fail("RPC-ERR-3", "exc-path", f"exc_path a dotted string ending in {short(exc_type)}",
                    short(exc_path), message)
-    if not isinstance(error["exc_args"], list):
+    if "exc_args" in error and not isinstance(error["exc_args"], list):
         check.fail("RPC-ERR-4", "exc-args-type", "exc_args an array", short(error["exc_args"]), message)
-    if not isinstance(error["value"], str):
+    if "value" in error and not isinstance(error["value"], str):
         check.fail("RPC-ERR-4", "value-type", "value a string", short(error["value"]), message)
-    for finding in schema_findings("error.schema.json", error, "RPC-ERR-1", message):
-        if not check.ok and finding[0] in ("RPC-ERR-2", "RPC-ERR-3", "RPC-ERR-4"):
-            continue  # already reported above in plain words
-        check.fail(*finding)
+    if check.ok:  # the schema adds what the plain checks above do not cover
+        for finding in schema_findings("error.schema.json", error, "RPC-ERR-1", message):
+            check.fail(*finding)
     return check.done(error)
 
 
@@ -160,14 +162,17 @@ def error_reply(reply: Any, exc_type: str | None = None, requirement: str | None
     error = check.merge(error_object(body["error"], reply))
     if error is None:
         if requirement:
-            check.undecided(requirement, "the error object is malformed")
+            check.undecided(requirement, "the error is not an object")
         return check.done(None)
     if exc_type is not None:
         expected_path = names.BUILTIN_ERROR_PATHS.get(exc_type)
-        if error["exc_type"] != exc_type or (expected_path and error["exc_path"] != expected_path):
+        if expected_path and "exc_path" not in error and error.get("exc_type") == exc_type:
+            # The type is right; whether the path is cannot be told, and its absence is RPC-ERR-1's finding.
+            check.masked(requirement or "RPC-REPLY-5", "RPC-ERR-1/missing-members")
+        elif error.get("exc_type") != exc_type or (expected_path and error.get("exc_path") != expected_path):
             check.fail(requirement or "RPC-REPLY-5", f"not-{exc_type}",
                        f"error {exc_type} ({expected_path or 'any path'})",
-                       f"{short(error['exc_type'])} ({short(error['exc_path'])})", reply)
+                       f"{short(error.get('exc_type'))} ({short(error.get('exc_path'))})", reply)
     return check.done(error)
 
 

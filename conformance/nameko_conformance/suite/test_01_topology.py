@@ -1,51 +1,81 @@
 """Topology: the RPC exchange, the service queue, its flags and its binding (chapter 01)."""
 
+import time
+
 import pytest
 
-from nameko_conformance import verify
+from nameko_conformance.launcher import LaunchedTarget
+from nameko_conformance.oracle import names, reply as replies, topology, values
 from nameko_conformance.suite._steps import call_error
+
+# The declarations TOPO-4 allows for rpc-S, tried one after the other as equivalent declares.
+SERVICE_QUEUE_DECLARATIONS = {"classic, durable, no arguments": None,
+                              "quorum": {"x-queue-type": "quorum"}}
 
 
 @pytest.mark.req("TOPO-1", "TOPO-2")
 def test_rpc_exchange_is_a_durable_topic_exchange(peer):
     """The RPC exchange exists as a durable, non-auto-delete, non-internal topic exchange."""
     result = peer.equivalent_exchange(peer.rpc_exchange, "topic", durable=True)
-    if not result.ok:
-        verify.fail(f"expected {peer.rpc_exchange!r} topic durable not auto-delete; an equivalent declare got "
-                    f"{result}", "TOPO-2")
+    peer.evidence.apply(topology.rpc_exchange(result, peer.rpc_exchange))
 
 
 @pytest.mark.capability("server")
-@pytest.mark.req("TOPO-3", "TOPO-8", "TESTEE-1", "TESTEE-10")
+@pytest.mark.req("TOPO-3", "TESTEE-1", "TESTEE-10")
 def test_service_queue_is_named_rpc_service_and_consumed(peer, service):
     """The service consumes from one queue named rpc-<service>."""
-    result = peer.passive_queue(f"rpc-{service}")
-    if not result.ok or not result.consumer_count:
-        verify.fail(f"expected queue rpc-{service} with a consumer, saw {result}", ("TOPO-3", "TESTEE-1", "TESTEE-10"))
+    peer.evidence.apply(topology.service_queue_consumed(peer.passive_queue(names.service_queue(service)), service))
 
 
 @pytest.mark.capability("server")
 @pytest.mark.req("TOPO-4")
 def test_service_queue_is_durable_shared_and_plain(peer, service):
-    """rpc-<service> is durable, not exclusive, not auto-delete, without arguments."""
-    result = peer.equivalent_queue(f"rpc-{service}", durable=True)
-    if not result.ok:
-        verify.fail(f"expected rpc-{service} durable, not exclusive, not auto-delete, no arguments; an equivalent "
-                    f"declare got {result} (406 means different flags, 405 exclusive)", "TOPO-4")
+    """rpc-<service> is durable, not exclusive, not auto-delete, without arguments (or a quorum queue)."""
+    queue = names.service_queue(service)
+    # An equivalent declare of a missing queue would create it: look first.
+    peer.evidence.need(peer.passive_queue(queue).ok or None, f"the queue {queue}")
+    results = {what: peer.equivalent_queue(queue, durable=True, arguments=arguments)
+               for what, arguments in SERVICE_QUEUE_DECLARATIONS.items()}
+    peer.evidence.apply(topology.service_queue_flags(results, service))
 
 
 @pytest.mark.capability("server")
 @pytest.mark.req("TOPO-5", "RPC-REQ-11", "RPC-ERR-6")
 def test_service_binding_routes_one_word_methods_only(peer, service):
     """rpc-<service> receives <service>.<any method> and nothing with more or fewer words."""
-    if not peer.is_routable(peer.factory.request("x", routing_key=f"{service}.no_such_method_kit")):
-        verify.fail(f"expected {service}.<method> to route to rpc-{service}, the broker returned it", "TOPO-5")
+    keys = [names.request_key(service, "no_such_method_kit"), f"{service}.echo.extra", service, f"{service}_other.echo"]
+    routable = {key: peer.is_routable(peer.factory.request("x", routing_key=key, reply_to="conformance-kit-unbound"))
+                for key in keys}
+    peer.evidence.apply(topology.binding_routes(routable, service))
     peer.pump(0.05)
-    for key in (f"{service}.echo.extra", f"{service}", f"{service}_other.echo"):
-        if peer.is_routable(peer.factory.request("x", routing_key=key, reply_to="conformance-kit-unbound")):
-            verify.fail(f"expected {key!r} to be unroutable (binding key exactly {service}.*), a queue took it",
-                        "TOPO-5")
-    out = peer.request("no_such_method_kit")
-    error = call_error(peer, out, "MethodNotFound", "RPC-ERR-6")
-    if "no_such_method_kit" not in error["exc_args"]:
-        verify.fail(f"expected exc_args holding the method name, saw {error['exc_args']!r}", "RPC-ERR-6")
+    error = call_error(peer, peer.request("no_such_method_kit"), "MethodNotFound", "RPC-ERR-6")
+    peer.evidence.apply(values.holds("RPC-REQ-11", "method-from-key", "exc_args naming the method of the routing key",
+                                     error.get("exc_args"), lambda a: "no_such_method_kit" in a))
+
+
+@pytest.mark.capability("server")
+@pytest.mark.req("TOPO-8")
+def test_two_instances_share_the_service_queue(peer, service, conformance_session):
+    """A second instance of the service consumes from the same rpc-<service>, and each request is answered once."""
+    command = conformance_session.command
+    if command is None:
+        peer.evidence.undecided("TOPO-8", "needs a target command to start a second instance (--target-cmd)")
+        return
+    queue = names.service_queue(service)
+    before = peer.passive_queue(queue)
+    second = LaunchedTarget(command, conformance_session.target).start()
+    try:
+        after = before
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            after = peer.passive_queue(queue)
+            if after.ok and before.ok and (after.consumer_count or 0) > (before.consumer_count or 0):
+                break
+            peer.pump(0.1)
+        peer.evidence.apply(topology.instances_share_queue((before, after), {}))
+        outs = [peer.request("echo", [n]) for n in range(10)]
+        peer.sentinel("TOPO-8")
+        for out in outs:
+            peer.evidence.apply(replies.exactly_one(peer.replies_for(out.correlation_id), out.routing_key, "TOPO-8"))
+    finally:
+        second.stop()

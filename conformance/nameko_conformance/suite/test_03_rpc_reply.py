@@ -46,7 +46,7 @@ def test_reply_without_correlation_id_when_request_has_none(peer):
     peer.evidence.apply(replies.routing(reply, peer.reply_key, peer.rpc_exchange))
 
 
-@pytest.mark.req("RPC-REPLY-8", "MAL-9")
+@pytest.mark.req("RPC-REPLY-8")
 def test_unroutable_reply_does_not_stop_the_server(peer):
     """A request whose reply_to is bound nowhere is consumed, and the server keeps serving; at the broker its reply
     is published and reaches no queue."""

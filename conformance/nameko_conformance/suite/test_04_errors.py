@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from nameko_conformance import verify
+from nameko_conformance.oracle import reply as replies, values
 from nameko_conformance.suite._steps import call_error
 
 pytestmark = pytest.mark.capability("server")
@@ -15,22 +15,23 @@ pytestmark = pytest.mark.capability("server")
 def test_raised_error_is_reported_with_type_and_message(peer):
     """A failing method yields result null and an error naming its type, with its message as value."""
     error = call_error(peer, peer.request("raise_error", ["KitCustomError", "kit message"]), None)
-    if error["exc_type"] != "KitCustomError" or error["value"] != "kit message":
-        verify.fail(f"expected exc_type 'KitCustomError' and value 'kit message', saw {error!r}",
-                    ("RPC-ERR-9", "TESTEE-3"))
-    if error["exc_args"] != ["kit message"]:
-        verify.fail(f"expected exc_args ['kit message'], saw {error['exc_args']!r}", "TESTEE-3")
-    verify.verify_error_args_are_strings(error)
-    verify.verify_no_internals(error)
+    ev = peer.evidence
+    ev.apply(values.equal("RPC-ERR-9", "exc-type-of-failure", "exc_type", "KitCustomError", error.get("exc_type")))
+    ev.apply(values.equal("RPC-ERR-9", "value-of-failure", "value", "kit message", error.get("value")))
+    ev.apply(values.equal("TESTEE-3", "raise-error-args", "exc_args", ["kit message"], error.get("exc_args")))
+    ev.apply(replies.error_args_are_strings(error))
+    ev.apply(replies.no_internals(error))
 
 
 @pytest.mark.req("RPC-ERR-6", "RPC-ERR-1", "RPC-ERR-5", "RPC-REQ-11")
 def test_unknown_method_is_method_not_found(peer):
     """A method the service lacks yields MethodNotFound with the method name in exc_args."""
     error = call_error(peer, peer.request("kit_absent_method"), "MethodNotFound", "RPC-ERR-6")
-    if error["exc_args"] != ["kit_absent_method"]:
-        verify.fail(f"expected exc_args ['kit_absent_method'], saw {error['exc_args']!r}", "RPC-ERR-6")
-    verify.verify_error_args_are_strings(error)
+    peer.evidence.apply(values.equal("RPC-ERR-6", "method-not-found-args", "exc_args", ["kit_absent_method"],
+                                     error.get("exc_args")))
+    peer.evidence.apply(values.equal("RPC-REQ-11", "method-from-key", "the method named by the routing key",
+                                     ["kit_absent_method"], error.get("exc_args")))
+    peer.evidence.apply(replies.error_args_are_strings(error))
 
 
 @pytest.mark.parametrize("args, kwargs", [([], {}), (["a", "b", "c"], {}), (["T"], {"bogus": 1})],
@@ -39,8 +40,8 @@ def test_unknown_method_is_method_not_found(peer):
 def test_wrong_signature_is_incorrect_signature(peer, args, kwargs):
     """Arguments that do not fit the method yield IncorrectSignature with one string in exc_args."""
     error = call_error(peer, peer.request("raise_error", args, kwargs), "IncorrectSignature", "RPC-ERR-7")
-    if len(error["exc_args"]) != 1 or not isinstance(error["exc_args"][0], str):
-        verify.fail(f"expected exc_args holding one string, saw {error['exc_args']!r}", "RPC-ERR-7")
+    peer.evidence.apply(values.holds("RPC-ERR-7", "exc-args-one-string", "exc_args holding one string",
+                                     error.get("exc_args"), lambda a: len(a) == 1 and isinstance(a[0], str)))
 
 
 @pytest.mark.parametrize("body", [{"args": []}, {"kwargs": {}}, {}], ids=["no-kwargs", "no-args", "empty-object"])
@@ -48,8 +49,8 @@ def test_wrong_signature_is_incorrect_signature(peer, args, kwargs):
 def test_object_without_args_or_kwargs_is_malformed_request(peer, body):
     """A JSON object body without args or kwargs yields MalformedRequest with one string in exc_args."""
     error = call_error(peer, peer.request("echo", body=json.dumps(body).encode()), "MalformedRequest", "RPC-ERR-8")
-    if len(error["exc_args"]) != 1 or not isinstance(error["exc_args"][0], str):
-        verify.fail(f"expected exc_args holding one string, saw {error['exc_args']!r}", "RPC-ERR-8")
+    peer.evidence.apply(values.holds("RPC-ERR-8", "exc-args-one-string", "exc_args holding one string",
+                                     error.get("exc_args"), lambda a: len(a) == 1 and isinstance(a[0], str)))
 
 
 @pytest.mark.capability("unserializable")
@@ -57,6 +58,8 @@ def test_object_without_args_or_kwargs_is_malformed_request(peer, body):
 def test_unencodable_result_is_unserializable_value_error(peer):
     """A result that cannot be encoded yields UnserializableValueError with exc_args [], and serving goes on."""
     error = call_error(peer, peer.request("unserializable"), "UnserializableValueError", "RPC-ERR-10")
-    if error["exc_args"] != []:
-        verify.fail(f"expected exc_args [], saw {error['exc_args']!r}", "RPC-ERR-10")
+    peer.evidence.apply(values.equal("RPC-ERR-10", "unserializable-args", "exc_args", [], error.get("exc_args")))
+    peer.evidence.apply(values.holds("TESTEE-9", "unserializable", "unserializable() answered with "
+                                     "UnserializableValueError", error.get("exc_type"),
+                                     lambda t: t == "UnserializableValueError"))
     peer.sentinel("RPC-ERR-10")

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from nameko_conformance import verify
+from nameko_conformance.oracle import values
 from nameko_conformance.suite._steps import call_ok
 
 pytestmark = pytest.mark.capability("server")
@@ -16,5 +16,6 @@ def test_sleep_waits_and_returns_seconds(peer):
     started = time.monotonic()
     result = call_ok(peer, "sleep", 0.2)
     elapsed = time.monotonic() - started
-    if result != 0.2 or elapsed < 0.19:
-        verify.fail(f"expected 0.2 after ≥0.2 s, saw {result!r} after {elapsed:.3f} s", "TESTEE-4")
+    peer.evidence.apply(values.equal("TESTEE-4", "sleep-result", "sleep(0.2) returning", 0.2, result))
+    peer.evidence.apply(values.holds("TESTEE-4", "sleep-too-short", "the reply after at least 0.2 s",
+                                     round(elapsed, 3), lambda e: e >= 0.19))

@@ -1,0 +1,87 @@
+"""Checks on the topology a server declared, from the broker's answers to equivalent and passive declares."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nameko_conformance.oracle import names
+from nameko_conformance.oracle.model import Check, Judgement, short
+
+
+def rpc_exchange(result: Any, exchange: str) -> Judgement:
+    """TOPO-1/2: an equivalent declare (topic, durable, not auto-delete, not internal) is accepted."""
+    check = Check("TOPO-1", "TOPO-2")
+    if not result.ok:
+        requirement = "TOPO-2" if result.code == 406 else "TOPO-1"
+        check.fail(requirement, "rpc-exchange-flags" if result.code == 406 else "rpc-exchange-missing",
+                   f"{exchange!r} a durable topic exchange, not auto-delete, not internal",
+                   f"an equivalent declare got {result}")
+    return check.done()
+
+
+def refused_declare(code: int | None, text: str, exchange: str) -> Judgement:
+    """TOPO-2: the broker refused the kit's equivalent declare of the RPC exchange: its flags differ."""
+    check = Check("TOPO-2")
+    check.fail("TOPO-2", "rpc-exchange-flags", f"{exchange!r} a durable topic exchange without arguments",
+               f"the broker refused an equivalent declare: {code} {text}")
+    return check.done()
+
+
+def service_queue_consumed(result: Any, service: str) -> Judgement:
+    """TOPO-3, TESTEE-1/10: rpc-S exists and has a consumer."""
+    check = Check("TOPO-3", "TESTEE-1", "TESTEE-10")
+    queue = names.service_queue(service)
+    if not result.ok:
+        check.fail("TOPO-3", "no-service-queue", f"queue {queue} consumed by the service", f"{result}")
+    elif not result.consumer_count:
+        check.fail("TOPO-3", "service-queue-unconsumed", f"queue {queue} consumed by the service", "no consumer")
+    return check.done()
+
+
+def service_queue_flags(results: dict[str, Any], service: str) -> Judgement:
+    """TOPO-4: one of the declarations the spec allows (classic: durable, no arguments; or a quorum queue) is
+    equivalent to the service queue. ``results`` maps a description of each tried declaration to its outcome."""
+    check = Check("TOPO-4")
+    if not any(r.ok for r in results.values()):
+        check.fail("TOPO-4", "service-queue-flags", f"{names.service_queue(service)} durable, not exclusive, not "
+                   f"auto-delete, without x- arguments (or a quorum queue)",
+                   "; ".join(f"{k}: {v}" for k, v in results.items()))
+    return check.done()
+
+
+def binding_routes(routable: dict[str, bool], service: str) -> Judgement:
+    """TOPO-5: ``S.<method>`` routes to rpc-S and keys with more or fewer words do not."""
+    check = Check("TOPO-5")
+    for key, was_routable in routable.items():
+        should = key.startswith(f"{service}.") and key.count(".") == service.count(".") + 1
+        if should and not was_routable:
+            check.fail("TOPO-5", "method-key-unroutable", f"{key!r} routed to {names.service_queue(service)}",
+                       "the broker returned it as unroutable")
+        elif not should and was_routable:
+            check.fail("TOPO-5", "extra-binding", f"{key!r} unroutable (binding key exactly "
+                       f"{names.service_binding(service)})", "a queue took it")
+    return check.done()
+
+
+def instances_share_queue(consumer_counts: tuple[Any, Any], replies_by_instance: dict[str, int]) -> Judgement:
+    """TOPO-8: a second instance consumes from the same rpc-S (its consumer count grows), and requests are spread
+    over the instances, each request handled once."""
+    check = Check("TOPO-8")
+    before, after = consumer_counts
+    if not (getattr(before, "ok", False) and getattr(after, "ok", False)):
+        check.undecided("TOPO-8", f"the service queue could not be inspected ({before}, {after})")
+    elif (after.consumer_count or 0) <= (before.consumer_count or 0):
+        check.fail("TOPO-8", "second-instance-own-queue", "a second instance consuming from the same rpc-S queue",
+                   f"consumers {before.consumer_count} before, {after.consumer_count} with two instances")
+    return check.done()
+
+
+def queue_flags(results: dict[str, Any], requirement: str, slug: str, queue: str, expected: str) -> Judgement:
+    """A queue's flags, from equivalent declares: one of the allowed declarations is accepted (406 otherwise)."""
+    check = Check(requirement)
+    if not any(r.ok for r in results.values()):
+        if all(r.code == 404 for r in results.values()):
+            check.undecided(requirement, f"{queue} does not exist: {short(list(results.values()))}")
+        else:
+            check.fail(requirement, slug, f"{queue} {expected}", "; ".join(f"{k}: {v}" for k, v in results.items()))
+    return check.done()

@@ -1,0 +1,40 @@
+"""Checks that compare a value the target returned with the one the spec (or the testee contract) demands."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from nameko_conformance.oracle.model import Check, Judgement, short
+
+
+def equal(requirement: str, slug: str, what: str, expected: Any, observed: Any, message: Any = None) -> Judgement:
+    """``observed`` is ``expected`` (JSON equality: 1 and 1.0 differ, as they do on the wire)."""
+    check = Check(requirement)
+    if not _same(observed, expected):
+        check.fail(requirement, slug, f"{what} {short(expected)}", short(observed), message)
+    return check.done(observed)
+
+
+def holds(requirement: str, slug: str, expected: str, observed: Any, predicate: Callable[[Any], bool],
+          message: Any = None) -> Judgement:
+    """``predicate(observed)`` is true; ``expected`` says in words what that means."""
+    check = Check(requirement)
+    try:
+        ok = bool(predicate(observed))
+    except Exception:  # a value of the wrong shape does not hold
+        ok = False
+    if not ok:
+        check.fail(requirement, slug, expected, short(observed), message)
+    return check.done(observed)
+
+
+def _same(a: Any, b: Any) -> bool:
+    if type(a) is bool or type(b) is bool:
+        return type(a) is type(b) and a == b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return type(a) is type(b) and a == b
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return type(a) is type(b) and a == b
