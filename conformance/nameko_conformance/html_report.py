@@ -23,6 +23,7 @@ MAX_FINDINGS_PER_REQUIREMENT = 8
 MAX_DETAILED_FINDINGS = 100  # later findings get a one-line entry
 MAX_TEXT_BYTES = 4096  # expected / observed / why
 MAX_TAIL_BYTES_IN_FINDING = 2048
+MAX_TAIL_LINES_IN_FINDING = 20
 MAX_TAIL_BYTES = 16384
 MAX_TESTS_LISTED = 12
 
@@ -152,6 +153,7 @@ background:#fffdfd}
 .msg .head{font:12px var(--mono);padding:4px 8px;background:#f1f3f7;border-bottom:1px solid var(--line)}
 .msg .head b{font-weight:600}
 .msg .dir{display:inline-block;min-width:78px;font-weight:700}
+pre.tail:not(.whole){max-height:none}
 .msg pre{margin:0;border:0;border-radius:0;background:#fff;max-height:220px}
 .msg .lab{font:11px var(--mono);color:var(--muted);padding:2px 8px 0}
 .note{font-size:12px;color:#8a5300;background:#fff4e0;border-radius:4px;padding:2px 8px;display:inline-block;
@@ -229,6 +231,8 @@ JS = """
       } else { fallback(); }
     });
   });
+  // An output tail's last lines matter most: show the end of each scrolled box.
+  all('pre.tail.whole').forEach(function(pre){ pre.scrollTop = pre.scrollHeight; });
   apply();
   openFromHash();
 })();
@@ -259,18 +263,28 @@ def esc(value: Any) -> str:
     return html.escape(_text(value), quote=True)
 
 
-def clip(value: Any, limit: int, keep: str = "head") -> tuple[str, int]:
-    """At most ``limit`` UTF-8 bytes of the value's text (its start, or its end for ``keep="tail"``), and how many
-    bytes were left out."""
+def clip(value: Any, limit: int, keep: str = "head", max_lines: int | None = None) -> tuple[str, int]:
+    """At most ``limit`` UTF-8 bytes of the value's text, and how many bytes were left out. ``keep="tail"`` keeps
+    the end instead, in whole lines (at most ``max_lines`` of them), as the last lines of an output matter most."""
     data = _text(value).encode("utf-8")
-    if len(data) <= limit:
-        return data.decode("utf-8"), 0
-    part = data[:limit] if keep == "head" else data[-limit:]
-    return part.decode("utf-8", "ignore"), len(data) - limit
+    if keep == "head":
+        if len(data) <= limit:
+            return data.decode("utf-8"), 0
+        part = data[:limit].decode("utf-8", "ignore")
+        return part, len(data) - len(part.encode("utf-8"))
+    part = data[-limit:]
+    if len(part) < len(data) and b"\n" in part:
+        part = part[part.index(b"\n") + 1:]  # no half line at the top
+    if max_lines is not None:
+        lines = part.split(b"\n")
+        if len(lines) > max_lines + (1 if lines[-1] == b"" else 0):
+            part = b"\n".join(lines[-(max_lines + (1 if lines[-1] == b"" else 0)):])
+    text = part.decode("utf-8", "ignore")
+    return text, len(data) - len(text.encode("utf-8"))
 
 
-def clipped_pre(value: Any, limit: int, keep: str = "head", cls: str = "") -> str:
-    text, cut = clip(value, limit, keep)
+def clipped_pre(value: Any, limit: int, keep: str = "head", cls: str = "", max_lines: int | None = None) -> str:
+    text, cut = clip(value, limit, keep, max_lines)
     attr = f' class="{cls}"' if cls else ""
     out = f"<pre{attr}>{esc(text)}</pre>"
     if cut:
@@ -730,7 +744,8 @@ def tails_block(document: dict, finding: dict, budget: Budget) -> str:
 
 
 def _tail_pre(value: Any, key: str) -> str:
-    return clipped_pre(value, MAX_TAIL_BYTES_IN_FINDING, keep="tail", cls=key.replace("_", "-"))
+    return clipped_pre(value, MAX_TAIL_BYTES_IN_FINDING, keep="tail", cls=key.replace("_", "-") + " tail",
+                       max_lines=MAX_TAIL_LINES_IN_FINDING)
 
 
 def _document_tail(document: dict, key: str, budget: "Budget") -> str:
@@ -745,7 +760,7 @@ def output_section(document: dict) -> str:
     for label, key, anchor in (("Target output (tail)", "target_output_tail", "target-output"),
                                ("Driver output (tail)", "driver_output_tail", "driver-output")):
         value = document.get(key)
-        body = (clipped_pre(value, MAX_TAIL_BYTES, keep="tail") if value not in (None, "")
+        body = (clipped_pre(value, MAX_TAIL_BYTES, keep="tail", cls="tail whole") if value not in (None, "")
                 else '<p class="muted">not recorded in this report</p>')
         out.append(f'<h3 id="{anchor}">{label}</h3>{body}')
     return f'<section id="output"><h2>Output</h2>{"".join(out)}</section>'

@@ -201,3 +201,10 @@ def test_findings_of_one_kind_are_shown_once_with_the_other_tests_listed():
     markup = html_report.render({"requirements": {"R-1": {"verdict": "fail", "findings": findings}}})
     assert markup.count('class="finding') == 2 and "31 findings" in markup
     assert "the same finding in 29 more tests" in markup and "… and 17 more" in markup
+
+
+def test_output_tails_keep_whole_last_lines():
+    assert html_report.clip("a\nbb\nccc\ndddd\n", 9, keep="tail") == ("dddd\n", 9)
+    assert html_report.clip("1\n2\n3\n4\n", 100, keep="tail", max_lines=2) == ("3\n4\n", 4)
+    assert html_report.clip("no newline at all", 4, keep="tail") == (" all", 13)
+    assert html_report.clip("é" * 10, 5) == ("éé", 16)  # never half a character
