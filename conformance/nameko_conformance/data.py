@@ -36,13 +36,20 @@ def load_schema(file_name: str) -> dict:
     return json.loads(data_file("schemas", file_name).read_text(encoding="utf-8"))
 
 
-@lru_cache(maxsize=None)
-def schema_validator(file_name: str):
-    """A draft-07 validator for one schema whose ``$ref``s resolve among the kit's schemas, never over the network."""
-    from jsonschema import Draft7Validator
+@lru_cache(maxsize=1)
+def schema_registry():
+    """The kit's schemas by ``$id``, so ``$ref``s resolve among them and never over the network."""
     from referencing import Registry, Resource
     from referencing.jsonschema import DRAFT7
 
     resources = [(schema["$id"], Resource.from_contents(schema, default_specification=DRAFT7))
                  for schema in (load_schema(path.name) for path in sorted(data_dir("schemas").glob("*.schema.json")))]
-    return Draft7Validator(load_schema(file_name), registry=Registry().with_resources(resources))
+    return Registry().with_resources(resources)
+
+
+@lru_cache(maxsize=None)
+def schema_validator(file_name: str):
+    """A draft-07 validator for one schema whose ``$ref``s resolve among the kit's schemas."""
+    from jsonschema import Draft7Validator
+
+    return Draft7Validator(load_schema(file_name), registry=schema_registry())

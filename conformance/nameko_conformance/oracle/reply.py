@@ -69,7 +69,8 @@ def json_text(message: Any) -> Judgement:
     check = Check("SER-1", "SER-3", "SER-7", "SER-8")
     value, fault = strict_json.decode(message.body)
     if fault is not None:
-        check.fail(fault.requirement, fault.slug, "an RFC 8259 JSON text in UTF-8", fault.reason, message)
+        for requirement in (fault.requirement, *fault.also):
+            check.fail(requirement, fault.slug, "an RFC 8259 JSON text in UTF-8", fault.reason, message)
         return check.done(None)
     tagged = strict_json.tagged_object(value)
     if tagged is not None:

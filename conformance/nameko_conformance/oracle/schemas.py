@@ -7,7 +7,7 @@ from typing import Any, Iterator
 
 import jsonschema
 
-from nameko_conformance.data import schema_validator
+from nameko_conformance.data import schema_registry, schema_validator
 
 
 def schema_findings(schema_file: str, instance: Any, default_requirement: str,
@@ -28,3 +28,51 @@ def _error_tree(error):
     yield error
     for child in error.context or ():
         yield from _error_tree(child)
+
+
+def all_schema_findings(schema_file: str, instance: Any, message: Any = None) -> Iterator[tuple]:
+    """``Check.fail`` tuples for every requirement the instance breaks anywhere in the schema: each error (and
+    sub-error) is charged to the ``x-requirement`` nearest to its failing keyword along the schema path."""
+    validator = schema_validator(schema_file)
+    seen: set[str] = set()
+    for error in _flatten(validator.iter_errors(instance)):
+        for requirement in _nearest_requirements(validator, error.absolute_schema_path):
+            if requirement not in seen:
+                seen.add(requirement)
+                yield (requirement, "schema", f"valid against schemas/{schema_file}", error.message[:300], message)
+
+
+def _flatten(errors):
+    for error in errors:
+        if error.context:
+            yield from _flatten(error.context)
+        else:
+            yield error
+
+
+def _requirements_of(node: Any) -> tuple[str, ...]:
+    if not isinstance(node, dict) or "x-requirement" not in node:
+        return ()
+    annotation = node["x-requirement"]
+    return (annotation,) if isinstance(annotation, str) else tuple(annotation)
+
+
+def _nearest_requirements(validator: Any, schema_path: Any) -> tuple[str, ...]:
+    # jsonschema leaves $ref out of absolute_schema_path; in draft-07 a schema holding $ref is that reference and
+    # nothing else, so the walk follows each reference before taking the next step.
+    node = validator.schema
+    resolver = schema_registry().resolver(base_uri=node.get("$id", ""))
+    nearest = _requirements_of(node)
+    for step in schema_path:
+        while isinstance(node, dict) and "$ref" in node:
+            resolved = resolver.lookup(node["$ref"])
+            node, resolver = resolved.contents, resolved.resolver
+            nearest = _requirements_of(node) or nearest
+        if isinstance(node, dict) and step in node:
+            node = node[step]
+        elif isinstance(node, list) and isinstance(step, int) and step < len(node):
+            node = node[step]
+        else:
+            break
+        nearest = _requirements_of(node) or nearest
+    return nearest

@@ -17,15 +17,16 @@ REPLY_QUEUE = "reply queue"
 STRAY_CATCHER = "stray-reply catcher"  # a kit queue bound to the RPC exchange for any key: replies on a wrong key
 
 
-def readiness(arrived: Iterable[Any], correlation_id: str, reply_key: str, rpc_exchange: str,
-              sent_correlation_ids: Iterable[str]) -> Judgement:
-    """What the readiness echo brought back. ``value`` is the reply the kit accepts as "the target serves": the
-    echo's own reply, even when it is misrouted (default exchange, wrong key), or else a reply with a correlation
-    id the kit never sent; None while nothing answered. A misrouted or miscorrelated reply is the target's finding
-    (RPC-REPLY-1, RPC-REPLY-2), not a reason to stop: the suite goes on and judges the target in detail."""
+def readiness(arrived: Iterable[Any], reply_key: str, rpc_exchange: str, echo_correlation_ids: Iterable[str]) -> Judgement:
+    """What the readiness echoes (each with its own correlation id) brought back. ``value`` is the reply the kit
+    accepts as "the target serves": an echo's own reply, even when it is misrouted (default exchange, wrong key),
+    or else a reply with a correlation id the kit never sent; None while nothing answered. A misrouted or
+    miscorrelated reply is the target's finding (RPC-REPLY-1, RPC-REPLY-2), not a reason to stop: the suite goes
+    on and judges the target in detail."""
     arrived = [m for m in arrived if getattr(m, "direction", "received") == "received"]
-    sent = set(sent_correlation_ids)
-    own = [m for m in arrived if m.properties.get("correlation_id") == correlation_id]
+    sent = set(echo_correlation_ids)
+    own = [m for m in arrived if m.properties.get("correlation_id") in sent]
+    correlation_id = sorted(sent)[0] if len(sent) == 1 else "of the echo"
     check = Check()
     for reply in own:
         via = getattr(reply, "via", "")
@@ -41,7 +42,7 @@ def readiness(arrived: Iterable[Any], correlation_id: str, reply_key: str, rpc_e
               and m.properties.get("correlation_id") not in sent]
     if strays:
         check.fail("RPC-REPLY-2", "wrong-correlation-id",
-                   f"the reply to the readiness echo with correlation_id {correlation_id!r}",
+                   f"the reply to the readiness echo with its correlation_id ({correlation_id})",
                    f"{len(strays)} replies with correlation ids the kit never sent, e.g. "
                    f"{short(strays[0].properties.get('correlation_id'))}", *strays[:3])
         return check.done(strays[0])

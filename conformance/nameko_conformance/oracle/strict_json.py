@@ -15,6 +15,7 @@ class Fault:
     requirement: str
     slug: str
     reason: str
+    also: tuple[str, ...] = ()  # further requirements the same fault breaks (NaN: SER-3 and SER-1)
 
 
 class _Constant(ValueError):
@@ -50,7 +51,7 @@ def decode(body: bytes | str) -> tuple[Any, Fault | None]:
     try:
         value = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_reject_duplicates)
     except _Constant as exc:
-        return None, Fault("SER-3", "non-standard-constant", f"the non-standard constant {exc}")
+        return None, Fault("SER-3", "non-standard-constant", f"the non-standard constant {exc}", ("SER-1",))
     except _Duplicate as exc:
         return None, Fault("SER-7", "duplicate-member", f"duplicate member names {exc}")
     except (ValueError, RecursionError) as exc:

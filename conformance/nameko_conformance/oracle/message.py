@@ -1,0 +1,127 @@
+"""Message-level checks: everything the spec says about one wire message on its own (a request, a reply or an
+event), without knowing what came before it. ``nameko-conformance validate`` and the offline fixture test use
+this; the live suite adds what needs context (the request a reply answers, where it was routed)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nameko_conformance.oracle import names, reply as replies
+from nameko_conformance.oracle.model import Check, Judgement, short
+from nameko_conformance.oracle.schemas import all_schema_findings
+
+WIRE_SCHEMA = "wire-message.schema.json"
+ROLES = ("request", "reply", "event")
+
+
+def judge(message: Any, fixture_form: dict, role: str | None = None) -> Judgement:
+    """All message-level findings for ``message`` (kit or wire message) whose fixture form is ``fixture_form``."""
+    role = role or fixture_form.get("role")
+    check = Check("SER-1", "SER-7")
+    if role not in ROLES:
+        check.undecided("RPC-REQ-1", f"the message's role {role!r} is none of {ROLES}: give it")
+        return check.done()
+    plain = {"request": _request, "reply": _reply, "event": _event}[role](message)
+    check.merge(plain)
+    found = {f.requirement for f in plain.findings}
+    for finding in all_schema_findings(WIRE_SCHEMA, dict(fixture_form, role=role), message):
+        check.examine(finding[0])
+        if finding[0] not in found:
+            check.fail(*finding)
+    return check.done()
+
+
+def _headers(check: Check, message: Any) -> None:
+    headers = message.headers or {}
+    check.examine("CTX-10")
+    if names.CALL_ID_STACK_HEADER in headers:
+        check.examine("CTX-2")
+        stack = headers[names.CALL_ID_STACK_HEADER]
+        if not isinstance(stack, list) or not all(isinstance(e, str) for e in stack):
+            check.fail("CTX-2", "call-id-stack-type", "nameko.call_id_stack an array of strings", short(stack),
+                       message)
+    void = sorted(str(k) for k, v in headers.items() if str(k).startswith(names.CONTEXT_HEADER_PREFIX) and v is None)
+    if void:
+        check.fail("CTX-10", "void-context-header", "no context header with a void value", short(void), message)
+
+
+def _request(message: Any) -> Judgement:
+    check = Check("RPC-REQ-1", "RPC-REQ-2", "RPC-REQ-3", "RPC-REQ-4", "RPC-REQ-5", "RPC-REQ-6", "RPC-REQ-7",
+                  "RPC-REQ-9", "TOPO-6", "RPC-CORR-3")
+    props = message.properties
+    parts = message.routing_key.split(".")
+    if len(parts) != 2 or not all(parts) or any(c in message.routing_key for c in "*#"):
+        check.fail("RPC-REQ-1", "routing-key", "routing key '<service>.<method>' (two non-empty names)",
+                   repr(message.routing_key), message)
+        check.fail("TOPO-6", "name", "service and method names without '.', '*' or '#', not empty",
+                   repr(message.routing_key), message)
+    if props.get("content_type") != names.JSON_CONTENT_TYPE:
+        check.fail("RPC-REQ-2", "content-type", "content_type 'application/json'", short(props.get("content_type")),
+                   message)
+    reply_to = props.get("reply_to")
+    if not reply_to:
+        check.fail("RPC-REQ-3", "no-reply-to", "a reply_to property", short(reply_to), message)
+    elif any(c in reply_to for c in ".*#"):
+        check.fail("RPC-CORR-3", "reply-to-characters", "a reply_to without '.', '*' or '#'", repr(reply_to), message)
+    if not props.get("correlation_id"):
+        check.fail("RPC-REQ-4", "no-correlation-id", "a correlation_id property", short(props.get("correlation_id")),
+                   message)
+    if props.get("content_encoding") != names.UTF8:
+        check.fail("RPC-REQ-6", "content-encoding", "content_encoding 'utf-8'", short(props.get("content_encoding")),
+                   message)
+    if props.get("delivery_mode") != names.PERSISTENT:
+        check.fail("RPC-REQ-7", "delivery-mode", "delivery_mode 2", short(props.get("delivery_mode")), message)
+    decoded = replies.json_text(message)
+    body = check.merge(decoded)
+    if decoded.ok:
+        if not (isinstance(body, dict) and isinstance(body.get("args"), list) and isinstance(body.get("kwargs"), dict)):
+            check.fail("RPC-REQ-5", "body-shape", "a body object with args an array and kwargs an object", short(body),
+                       message)
+        elif set(body) - {"args", "kwargs"}:
+            check.fail("RPC-REQ-9", "extra-members", "no body members besides args and kwargs",
+                       short(sorted(set(body) - {"args", "kwargs"})), message)
+    else:
+        check.masked("RPC-REQ-5", "the body's strict-JSON finding")
+    _headers(check, message)
+    return check.done()
+
+
+def _reply(message: Any) -> Judgement:
+    check = Check("RPC-REPLY-7", "RPC-REPLY-13")
+    if message.properties.get("content_type") != names.JSON_CONTENT_TYPE:
+        check.examine("RPC-REPLY-6")
+        check.fail("RPC-REPLY-6", "content-type", "the request's content type (application/json)",
+                   short(message.properties.get("content_type")), message)
+    check.merge(replies.encoding_and_persistence(message))
+    check.merge(replies.no_context_headers(message))
+    body = check.merge(replies.envelope(message))
+    if body is None:
+        return check.done()
+    if body["error"] is not None:
+        check.examine("RPC-REPLY-5")
+        if body["result"] is not None:
+            check.fail("RPC-REPLY-5", "result-not-null", "result null on an error reply", short(body["result"]),
+                       message)
+        error = check.merge(replies.error_object(body["error"], message))
+        if isinstance(error, dict):
+            check.merge(replies.error_args_are_strings(error, message))
+            check.merge(replies.no_internals(error, message))
+    return check.done()
+
+
+def _event(message: Any) -> Judgement:
+    check = Check("EVT-2", "EVT-4")
+    if message.properties.get("content_type") != names.JSON_CONTENT_TYPE:
+        check.fail("EVT-2", "content-type", "content_type 'application/json'",
+                   short(message.properties.get("content_type")), message)
+    leaked = {k: message.properties.get(k) for k in ("reply_to", "correlation_id") if message.properties.get(k)}
+    if leaked:
+        check.fail("EVT-4", "rpc-properties-on-event", "no reply_to or correlation_id on an event", short(leaked),
+                   message)
+    decoded = replies.json_text(message)
+    check.merge(decoded)
+    if not decoded.ok:  # (a JSON null is fine: the value is None, but the judgement found nothing)
+        check.fail("EVT-2", "body-not-json", "the event data as a JSON body", "a body that is not strict JSON",
+                   message)
+    _headers(check, message)
+    return check.done()
