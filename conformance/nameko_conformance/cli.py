@@ -17,6 +17,8 @@ from pathlib import Path
 EXIT_PASS, EXIT_FAIL, EXIT_INTERRUPTED, EXIT_KIT_FAULT, EXIT_USAGE, EXIT_NOTHING = 0, 1, 2, 3, 4, 5
 TESTEES = {"nameko": "real nameko (2.x or 3.x, whichever is installed) serving the testee contract",
            "reference": "the reference implementation serving the testee contract"}
+DRIVERS = {"nameko": "nameko_driver.py: real nameko's standalone RPC client (2.x or 3.x)",
+           "reference": "reference_driver.py: the reference implementation's client"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -86,10 +88,13 @@ def _parser() -> argparse.ArgumentParser:
     testee = sub.add_parser("testee", help="run a testee the kit ships (for --target-cmd), e.g. "
                                            "--target-cmd 'nameko-conformance testee nameko'")
     testee.add_argument("name", choices=sorted(TESTEES), help="; ".join(f"{k}: {v}" for k, v in TESTEES.items()))
+    driver = sub.add_parser("driver", help="run a client driver the kit ships (for --client-cmd), e.g. "
+                                           "--client-cmd 'nameko-conformance driver nameko'")
+    driver.add_argument("name", choices=sorted(DRIVERS), help="; ".join(f"{k}: {v}" for k, v in DRIVERS.items()))
     rep = sub.add_parser("report", help="render report.md (and the summary) from a report.json")
     rep.add_argument("json_report")
     rep.add_argument("--output", help="write Markdown there (default: stdout)")
-    for name in ("replay", "list", "testee", "report"):
+    for name in ("replay", "list", "testee", "driver", "report"):
         sub.choices[name].add_argument("--debug", action="store_true", help="show the traceback of a kit error")
     rec = sub.add_parser("record", help="record real traffic into fixture files (capture.recorder)", add_help=False)
     rec.add_argument("recorder_args", nargs=argparse.REMAINDER)
@@ -113,7 +118,8 @@ def _run(args: argparse.Namespace, only_fuzz: bool = False) -> int:
     import pytest
 
     report_dir = Path(args.report_dir)
-    argv = ["-p", "no:cacheprovider", "-q", "--pyargs", "nameko_conformance.suite",
+    # nameko's own pytest plugin (installed with nameko) only warns about eventlet here: the kit never uses it.
+    argv = ["-p", "no:cacheprovider", "-p", "no:pytest_nameko", "-q", "--pyargs", "nameko_conformance.suite",
             # one token per option: pytest takes a separate existing path (the report dir) as a rootdir candidate
             f"--report-dir={report_dir}"]
     if only_fuzz:
@@ -225,6 +231,17 @@ def _list(args: argparse.Namespace) -> int:
     return EXIT_PASS
 
 
+def _driver(args: argparse.Namespace) -> int:
+    """Replaces this process with the driver; it reads the job on stdin and writes outcomes on stdout."""
+    import os
+
+    from nameko_conformance.startup import kit_data_dir
+
+    script = kit_data_dir("drivers") / f"{args.name}_driver.py"
+    os.execv(sys.executable, [sys.executable, str(script)])
+    return EXIT_KIT_FAULT  # not reached
+
+
 def _testee(args: argparse.Namespace) -> int:
     """Replaces this process with the testee, so the kit's SIGTERM reaches it directly."""
     import os
@@ -290,6 +307,8 @@ def _dispatch(argv: list[str]) -> int:
         return _list(args)
     if args.command == "testee":
         return _testee(args)
+    if args.command == "driver":
+        return _driver(args)
     return _report(args)
 
 

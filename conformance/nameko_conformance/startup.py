@@ -166,6 +166,15 @@ def command_problem(command: str) -> str | None:
     return None
 
 
+def own_command(command: str) -> str:
+    """``nameko-conformance testee nameko`` runs with this interpreter when the console script is not on PATH (a
+    virtualenv used without activating it), so the packaged testees and drivers work from any shell."""
+    head, _, rest = command.strip().partition(" ")
+    if head != "nameko-conformance" or shutil.which(head) is not None:
+        return command
+    return f"{shlex.quote(sys.executable)} -m nameko_conformance.cli {rest}".rstrip()
+
+
 def _baseline_problems(path: Path, known_requirements: set[str] | None) -> list[str]:
     """What the kit's own baseline loader says of the file (it is the one that will read it)."""
     from nameko_conformance.baseline import Baseline
@@ -325,6 +334,10 @@ def check_options(config: Any) -> None:
 
     from nameko_conformance.registry import load_registry
 
+    for option, ini in (("target_cmd", "conformance_target_cmd"), ("client_cmd", "conformance_client_cmd")):
+        command = _effective(config, option, ini)
+        if command and own_command(command) != command:
+            setattr(config.option, option, own_command(command))
     baseline = _effective(config, "baseline", "conformance_baseline")
     if baseline and not Path(baseline).expanduser().is_file():
         try:

@@ -155,3 +155,13 @@ def test_the_judge_is_a_plug_in():
     assert group_into_cases([request], judge=None)[0].valid is True
     assert judge_case(group_into_cases([request], judge=None)[0], lambda m: (True, [])).valid is True
     assert schema_judge(WireMessage("x", "y", {}, None, b"")) == (True, [])  # no role: nothing to check against
+
+
+def test_packaged_testees_and_drivers_are_named_choices(capsys):
+    """testee and driver take the names of what the kit ships, and refuse others with exit 4."""
+    assert set(cli.TESTEES) == {"nameko", "reference"} and set(cli.DRIVERS) == {"nameko", "reference"}
+    from nameko_conformance.startup import kit_data_dir
+    for name in cli.DRIVERS:
+        assert (kit_data_dir("drivers") / f"{name}_driver.py").is_file()
+    code, _, err = run_cli(capsys, "driver", "cobol")
+    assert code == cli.EXIT_USAGE and "invalid choice" in err

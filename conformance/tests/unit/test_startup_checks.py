@@ -129,3 +129,13 @@ def test_is_kit_run_recognises_the_suite_by_name():
     assert startup.is_kit_run(Config, Kit)
     Config.args = [os.getcwd()]
     assert not startup.is_kit_run(Config, Kit)
+
+
+def test_own_console_script_runs_with_this_interpreter_when_not_on_path(monkeypatch):
+    """'nameko-conformance testee nameko' works from a virtualenv that is not activated; other commands stay."""
+    monkeypatch.setattr(startup.shutil, "which", lambda name: None)
+    assert startup.own_command("nameko-conformance testee nameko") == \
+        f"{sys.executable} -m nameko_conformance.cli testee nameko"
+    assert startup.own_command("./serve --x") == "./serve --x"
+    monkeypatch.setattr(startup.shutil, "which", lambda name: "/usr/bin/" + name)
+    assert startup.own_command("nameko-conformance testee nameko") == "nameko-conformance testee nameko"
