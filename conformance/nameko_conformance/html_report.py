@@ -122,7 +122,7 @@ table.matrix{border-collapse:collapse;width:100%}
 .tiles{display:flex;flex-wrap:wrap;gap:3px}
 a.tile{display:inline-block;min-width:74px;padding:1px 5px;border-radius:3px;font:11px/16px var(--mono);
 text-decoration:none;text-align:center}
-a.tile.dim{opacity:.22}
+a.tile.dim{opacity:.35;filter:saturate(.6)}
 a.tile:focus,a.tile:hover{outline:2px solid #1d2430}
 .chapter.hidden,.req.hidden,.hidden{display:none}
 details.req{background:var(--card);border:1px solid var(--line);border-radius:6px;margin:4px 0}
@@ -218,6 +218,7 @@ JS = """
       var text = code.textContent;
       function done(ok){
         button.textContent = ok ? 'copied' : 'select + Ctrl+C';
+        button.setAttribute('data-copied', ok ? 'yes' : 'no');
         setTimeout(function(){ button.textContent = 'copy'; }, 1600);
       }
       function fallback(){
@@ -440,8 +441,6 @@ def summary_section(document: dict, requirements: dict[str, dict], counts: dict[
              f"({_text(broker.get('uri'))})" if broker.get("uri") else None)
         fact("observer", broker.get("observer_description") or broker.get("observer"))
     fact("verdicts", " · ".join(f"{v} {counts[v]}" for v in verdict_order(counts)))
-    if "must_pass" in summary and "must_total" in summary:
-        fact("MUST passed", f"{_text(summary.get('must_pass'))} / {_text(summary.get('must_total'))}")
     tests = _dict(summary.get("tests"))
     if tests:
         fact("tests", ", ".join(f"{_text(k)} {_text(v)}" for k, v in tests.items()))
