@@ -154,3 +154,19 @@ def test_record_marks_an_invalid_reply_and_masks_passwords(tmp_path):
     assert "1 invalid" in output
     text = out.read_text("utf-8") + output
     assert SECRET not in text and "guest:guest@" not in text
+
+
+@pytest.mark.nameko
+@pytest.mark.parametrize("role, args", [
+    ("server", ("--target-cmd", "nameko-conformance testee nameko")),
+    ("client", ("--client-cmd", "nameko-conformance driver nameko")),
+])
+def test_packaged_nameko_testee_and_driver_pass_with_their_packaged_baselines(tmp_path, role, args):
+    """From an empty directory, the nameko testee and client driver the kit ships, each with its baseline chosen by
+    name (nameko-<version>, nameko-<version>-client), pass the gate: what a pip user does to check nameko."""
+    from importlib.metadata import version
+    baseline = f"nameko-{version('nameko')}" + ("-client" if role == "client" else "")
+    code, output = run(tmp_path, *args, "--baseline", baseline)
+    assert code == 0, output
+    assert "gate: PASS" in output
+    assert "DeprecationWarning" not in output
