@@ -83,11 +83,13 @@ class KitPeer:
 
     def __init__(self, params: pika.ConnectionParameters, rpc_exchange: str, service: str, trace: Trace,
                  connection: pika.BlockingConnection | None = None, liveness: Liveness | None = None,
-                 on_unresponsive: Callable[[str], None] | None = None, stray_catcher: bool = False):
+                 on_unresponsive: Callable[[str], None] | None = None, stray_binding: str | None = None,
+                 declare_exchange: bool = True):
         """``connection``: the session's shared connection (the peer then opens channels on it and deletes its own
         queues when it closes), or None for a connection of its own. ``liveness``: the session's record of whether
-        the target still answers (``on_unresponsive`` is called once when it stops). ``stray_catcher``: also
-        catch replies published to the RPC exchange with any key (a target that routes replies wrongly)."""
+        the target still answers (``on_unresponsive`` is called once when it stops). ``stray_binding``: also
+        catch what the RPC exchange routes with this key (``{reply_key}`` stands for the peer's own): the key a
+        target known to misroute its replies uses, so that its replies are judged instead of missed."""
         self.params, self.rpc_exchange, self.service, self.trace = params, rpc_exchange, service, trace
         self.owns_connection = connection is None
         self.connection = connect(params) if connection is None else connection
@@ -97,6 +99,7 @@ class KitPeer:
         self.factory = MessageFactory(service, rpc_exchange, self.reply_key)
         self._received: list[Seen] = []
         self.sent: list[Outgoing] = []
+        self.carried: list[Any] = []  # judgements made before the test began (start-up), for its evidence
         self.evidence = Evidence()  # the suite's fixture replaces it with the test's own
         self.liveness = liveness
         self.on_unresponsive = on_unresponsive
@@ -112,19 +115,29 @@ class KitPeer:
         self._kept_bytes = 0
         self.overflow = 0  # messages received but not kept (a flood)
         self._overflow_digest = hashlib.sha256()
-        self._declare_rpc_exchange()
+        if declare_exchange:
+            self._declare_rpc_exchange()
         catchers = [(self.reply_queue, "reply queue"), (self.reply_key, "default-exchange catcher")]
-        if stray_catcher:
+        if stray_binding is not None:  # "" declares the catcher without binding it yet
             catchers.append((f"conformance-kit.strays-{self.reply_key}", STRAY_CATCHER))
         for queue, via in catchers:
             self.channel.queue_declare(queue, exclusive=True, auto_delete=True)
             self._queues.append(queue)
             self.channel.basic_consume(queue, self._collector(via), auto_ack=True)
         self.channel.queue_bind(self.reply_queue, rpc_exchange, routing_key=self.reply_key)
-        if stray_catcher:
-            # "#" on the RPC exchange makes every key routable for as long as this peer lives (TOPO-7): only the
-            # readiness check and the peers of a target known to misroute its replies use it.
-            self.channel.queue_bind(catchers[-1][0], rpc_exchange, routing_key="#")
+        if stray_binding:
+            self.bind_stray_catcher(stray_binding)
+
+    def bind_stray_catcher(self, binding: str) -> None:
+        """Binds the stray-reply catcher (declared when the peer was made with a ``stray_binding``). A wildcard
+        makes other keys routable while it is bound (TOPO-7): only the readiness check uses one, briefly, after
+        its echo went unanswered."""
+        self.channel.queue_bind(f"conformance-kit.strays-{self.reply_key}", self.rpc_exchange,
+                                routing_key=binding.replace("{reply_key}", self.reply_key))
+
+    def unbind_stray_catcher(self, binding: str) -> None:
+        self.channel.queue_unbind(f"conformance-kit.strays-{self.reply_key}", self.rpc_exchange,
+                                  routing_key=binding.replace("{reply_key}", self.reply_key))
 
     def _declare_rpc_exchange(self) -> None:
         # The kit takes part in the deployment, so it declares the exchange as TOPO-2 says every participant does.
@@ -137,6 +150,17 @@ class KitPeer:
             self.trace.note(f"the broker refused the kit's declare of {self.rpc_exchange!r}: {self.exchange_refused}")
             self.channel = self.connection.channel()
             self._channels.append(self.channel)
+
+    @property
+    def evidence(self) -> Evidence:
+        return self._evidence
+
+    @evidence.setter
+    def evidence(self, evidence: Evidence) -> None:
+        """The test's evidence; judgements the peer carries (made at start-up) go into it."""
+        self._evidence = evidence
+        for judgement in self.carried:
+            evidence.apply(judgement)
 
     @property
     def received(self) -> list[Seen]:
@@ -182,6 +206,9 @@ class KitPeer:
         if correlation_id is not None:
             self._sent_ids.add(correlation_id)
         self._sent_keys.add((correlation_id, out.routing_key))
+
+    def sent_correlation_ids(self) -> set[str]:
+        return set(self._sent_ids)
 
     def publish(self, out: Outgoing) -> Outgoing:
         self._remember(out)
@@ -374,13 +401,11 @@ class KitPeer:
                 if self.connection.is_open:
                     self.connection.close()
                 return
-            # On the session's connection the exclusive queues would outlive the test: delete them (which also
-            # cancels their consumers), then close this peer's channels.
+            # On the session's connection the exclusive queues would outlive the test, but every one of them is
+            # auto-delete and consumed on this peer's channel: closing the channel cancels the consumers, and the
+            # broker deletes the queues with them.
             if self.connection.is_open:
-                channel = self.channel if self.channel.is_open else self.connection.channel()
-                for queue in self._queues:
-                    channel.queue_delete(queue)
-                for ch in {id(c): c for c in [*self._channels, channel]}.values():
+                for ch in self._channels:
                     if ch.is_open:
                         ch.close()
         except pika.exceptions.AMQPError:

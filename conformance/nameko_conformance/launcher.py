@@ -12,12 +12,23 @@ import time
 from pathlib import Path
 
 from nameko_conformance.amqp import KitPeer
+from nameko_conformance.oracle import session as session_checks
+from nameko_conformance.oracle.model import Judgement
 from nameko_conformance.outcomes import KitFault
 from nameko_conformance.trace import Trace
 from nameko_conformance.uri import Target
 
 REFERENCE_COMMAND = f"{shlex.quote(sys.executable)} -m nameko_reference.testee"
 READY_TIMEOUT = 30.0
+PLAIN_WAIT = 3.0  # how long one readiness echo waits before the next one also looks for misrouted replies
+
+
+class NeverServed(KitFault):
+    """The target never served, and its output says why in the protocol's terms: ``judgement`` is its finding."""
+
+    def __init__(self, what: str, judgement: Judgement):
+        super().__init__(f"{what}: {'; '.join(f.message for f in judgement.findings)}")
+        self.judgement = judgement
 
 
 class LaunchedTarget:
@@ -25,6 +36,8 @@ class LaunchedTarget:
         self.command, self.target = command, target
         self.log = Path(tempfile.mkstemp(prefix="nameko-conformance-target-", suffix=".log")[1])
         self.process: subprocess.Popen | None = None
+        self.readiness = Judgement()  # what the readiness check found wrong with the target (its findings)
+        self.misrouted_binding: str | None = None  # the key that catches replies this target publishes wrongly
 
     def environment(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -37,31 +50,89 @@ class LaunchedTarget:
         return env
 
     def start(self) -> "LaunchedTarget":
+        """Starts the command and waits until it serves. Whatever happens, a target that does not serve is stopped
+        before this raises: the kit never leaves a process of its own behind."""
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(self.command, shell=True, env=self.environment(), stdout=log,
                                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                             start_new_session=True)
-        self.wait_until_serving()
+        try:
+            self.wait_until_serving()
+        except BaseException:
+            self.stop()
+            raise
         return self
 
     def wait_until_serving(self, timeout: float = READY_TIMEOUT) -> float:
-        """Seconds until ``echo`` answered; repeats a mandatory publish until the service queue routes it."""
+        """Seconds until ``echo`` answered; repeats a mandatory publish until the service queue routes it.
+
+        Any answer counts as serving, and what was wrong with it is kept in ``readiness`` (a reply through the
+        default exchange or on another key: RPC-REPLY-1; one with a correlation id the kit never sent:
+        RPC-REPLY-2) for the suite to report as the target's findings. An echo unanswered for
+        ``PLAIN_WAIT`` seconds is tried again with a catch-all stray catcher bound for a moment, which sees a
+        reply published on a wrong key. A target that exits, or never answers, and whose output shows the broker
+        refusing its declaration of the RPC exchange raises ``NeverServed`` carrying that TOPO-2 finding; any
+        other failure to serve is a ``KitFault``."""
         started = time.monotonic()
-        peer = KitPeer(self.target.connection_parameters(), self.target.rpc_exchange, self.target.service, Trace())
+        peer = KitPeer(self.target.connection_parameters(), self.target.rpc_exchange, self.target.service, Trace(),
+                       stray_binding="")
+        attempts = 0
         try:
             while time.monotonic() - started < timeout:
                 if not self.alive():
-                    raise KitFault(f"the target command exited with {self.process.returncode} before serving:\n"
-                                   f"{self.output_tail()}")
+                    self._never_served(f"the target command exited with {self.process.returncode} before serving")
+                wide = attempts % 2 == 1  # every other attempt looks for a reply on a wrong key too
                 probe = peer.factory.request("echo", ["ready?"])
-                if peer.is_routable(probe):
-                    if peer.wait_for(lambda m: m.properties.get("correlation_id") == probe.correlation_id,
-                                     timeout=max(0.1, timeout - (time.monotonic() - started))):
-                        return time.monotonic() - started
+                if wide:
+                    peer.bind_stray_catcher("#")
+                try:
+                    if peer.is_routable(probe):
+                        attempts += 1
+                        left = timeout - (time.monotonic() - started)
+                        # Through the catch-all binding other services' traffic comes too: only an answer ends the wait.
+                        peer.wait_for(lambda m: m.via != session_checks.STRAY_CATCHER
+                                      or m.properties.get("correlation_id") in peer.sent_correlation_ids(),
+                                      timeout=max(0.1, min(PLAIN_WAIT, left)))
+                        judgement = session_checks.readiness(peer.received, peer.reply_key, peer.rpc_exchange,
+                                                             peer.sent_correlation_ids())
+                        if judgement.value is not None:
+                            self.readiness = judgement
+                            self.misrouted_binding = self._misrouted_binding(judgement, peer)
+                            return time.monotonic() - started
+                finally:
+                    if wide:
+                        peer.unbind_stray_catcher("#")
                 peer.pump(0.1)
         finally:
             peer.close()
-        raise KitFault(f"the target did not answer echo within {timeout:.0f}s:\n{self.output_tail()}")
+        self._never_served(f"the target did not answer echo within {timeout:.0f}s")
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _misrouted_binding(judgement, peer: KitPeer) -> str | None:
+        """The binding key that catches this target's replies when it publishes them on a wrong key: the key it
+        used, with the kit's reply_to standing for each peer's own. None when the key cannot be predicted (it
+        carries the request's correlation id), or the replies are not misrouted."""
+        reply = judgement.value
+        if not any(f.code == "RPC-REPLY-1/wrong-routing-key" for f in judgement.findings):
+            return None
+        key = reply.routing_key
+        correlation_id = reply.properties.get("correlation_id")
+        if correlation_id and correlation_id in key:
+            return None
+        return key.replace(peer.reply_key, "{reply_key}")
+
+    def _never_served(self, what: str) -> None:
+        refused = session_checks.refused_declaration(self.output_tail(400), self.target.rpc_exchange)
+        if refused.findings:
+            self.readiness = refused
+            raise NeverServed(what, refused)
+        raise KitFault(f"{what}:\n{self.output_tail()}")
+
+    @property
+    def returncode(self) -> int | None:
+        """The exit status once the process has ended (None while it runs, or before it started)."""
+        return None if self.process is None else self.process.poll()
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None

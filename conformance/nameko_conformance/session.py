@@ -1,4 +1,10 @@
-"""One kit run: the broker, the target (started by the kit or given), the probe service, and cleanup."""
+"""One kit run: the broker, the target (started by the kit or given), the probe service, and cleanup.
+
+The session also holds what concerns the target as a whole rather than one test: the one AMQP connection every
+test's peers open their channels on, what the readiness check found wrong (``start_findings``), and whether the
+target still answers (``liveness``). A target that stops answering ends the run: the session sets the plugin's
+``aborted`` reason, so every test not yet run reads ``not examined`` with it instead of waiting out its timeouts.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +18,9 @@ import pika.exceptions
 from nameko_conformance import broker as brokers
 from nameko_conformance.amqp import KitPeer
 from nameko_conformance.clientcheck.probe_service import ProbeService, ProbeStartError
-from nameko_conformance.launcher import REFERENCE_COMMAND, LaunchedTarget
+from nameko_conformance.launcher import REFERENCE_COMMAND, LaunchedTarget, NeverServed
+from nameko_conformance.oracle.model import Judgement
+from nameko_conformance.oracle.session import Liveness
 from nameko_conformance.outcomes import KitFault
 from nameko_conformance.trace import FIREHOSE_OBSERVER, SPY_OBSERVER, Trace
 from nameko_conformance.uri import Target, mask, parse_capabilities, parse_target
@@ -28,6 +36,12 @@ class KitSession:
     observer: str = "spy"
     firehose: Any = None
     declared_exchanges: list[str] = field(default_factory=list)
+    kit: Any = None  # the plugin's KitConfig: ``aborted`` ends the run when the target stops answering
+    liveness: Liveness = field(default_factory=Liveness)
+    start_findings: Judgement = field(default_factory=Judgement)  # the readiness check's findings on the target
+    start_findings_delivered: bool = False
+    _connection: Any = None  # shared by every test's peers (one channel set per peer)
+    _exchange_declared: bool = False
 
     @classmethod
     def start(cls, kit: Any) -> "KitSession":
@@ -47,16 +61,31 @@ class KitSession:
                             given.capabilities if given else parse_capabilities(kit.capabilities))
         else:
             target = Target(broker.uri, given.service, given.rpc_exchange, given.capabilities)
-        session = cls(target, broker, command)
+        session = cls(target, broker, command, kit=kit)
         try:
             session.observer = session._observer(kit.observer)
             session.probe = session._start_probe()
             if command:
-                session.launched = LaunchedTarget(command, target).start()
+                # Assigned before it waits, so that stop() below ends the process and removes its queues too.
+                session.launched = LaunchedTarget(command, target)
+                session._launch()
         except BaseException:
             session.stop()
             raise
         return session
+
+    def _launch(self) -> None:
+        """Starts the target. One that never serves, with a finding that says why (the broker refused its
+        declaration of the RPC exchange), is the target's failure: the run goes on to report it, and ends after
+        the first test (the target is stopped, so the plugin sees it exit); any other failure to serve is the
+        kit's (KitFault)."""
+        try:
+            self.launched.start()
+        except NeverServed as exc:
+            self.start_findings = exc.judgement
+            self.liveness.never_served(str(exc))
+            return
+        self.start_findings = self.launched.readiness
 
     def __repr__(self) -> str:
         # Shown in failure tracebacks as a fixture value: never with the broker's password.
@@ -95,11 +124,48 @@ class KitSession:
             raise KitFault(f"the probe service {probe.service!r} could not start: {exc}") from exc
 
     def peer(self, trace: Trace) -> KitPeer:
+        """A peer for one test, on the session's shared connection (re-opened if a test broke it). The first peer
+        of the run carries the readiness check's findings into its test's evidence, so they reach the report
+        as the target's findings (see ``deliver_start_findings``)."""
         if self.firehose is not None:
             trace.watch(self.firehose, self.target.service)
-        return KitPeer(self.target.connection_parameters(), self.target.rpc_exchange, self.target.service, trace)
+        peer = KitPeer(self.target.connection_parameters(), self.target.rpc_exchange, self.target.service, trace,
+                       connection=self.shared_connection(), liveness=self.liveness,
+                       on_unresponsive=self.unresponsive,
+                       stray_binding=self.launched.misrouted_binding if self.launched is not None else None,
+                       declare_exchange=not self._exchange_declared)
+        self._exchange_declared = True  # once per connection is what TOPO-2 asks of a participant
+        if not self.start_findings_delivered and self.start_findings.findings:
+            # Until the report has a place for start-up findings, the first test that meets the target carries
+            # them: they are the target's findings (TOPO-2, RPC-REPLY-1/2), examined by the readiness check.
+            self.start_findings_delivered = True
+            peer.carried.append(self.start_findings)
+        return peer
+
+    def shared_connection(self) -> Any:
+        from nameko_conformance.amqp import connect
+        if self._connection is None or not self._connection.is_open:
+            self._connection = connect(self.target.connection_parameters())
+            self._exchange_declared = False
+        return self._connection
+
+    def unresponsive(self, reason: str) -> None:
+        """The target stopped answering: the run ends after the current test (the rest reads not examined)."""
+        if self.kit is not None and not getattr(self.kit, "aborted", None):
+            self.kit.aborted = reason
+
+    def probe_problem(self) -> str | None:
+        """Why the probe service no longer serves the target's nested calls (its thread died), or None."""
+        return self.probe.problem() if self.probe is not None else None
 
     def stop(self) -> None:
+        if self._connection is not None:
+            try:
+                if self._connection.is_open:
+                    self._connection.close()
+            except pika.exceptions.AMQPError:
+                pass
+            self._connection = None
         if self.launched is not None:
             self.launched.stop()
         if self.probe is not None:
@@ -117,6 +183,22 @@ class KitSession:
             self.firehose = None
         if self.broker.stop is not None:
             self.broker.stop()
+
+    def relaunch(self) -> None:
+        """Starts the kit's target command again after it exited (a crash-prone test crashed it): the messages
+        left in its service queue are purged first, or a poison message would crash the new process too."""
+        try:
+            connection = pika.BlockingConnection(self.target.connection_parameters())
+            try:
+                connection.channel().queue_purge(f"rpc-{self.target.service}")
+            finally:
+                connection.close()
+        except pika.exceptions.AMQPError:
+            pass  # no queue to purge: the new process declares it
+        self.launched = LaunchedTarget(self.command, self.target).start()
+        # The waits the crash left unanswered say nothing about the new process.
+        self.liveness.streak = 0
+        self.liveness.unanswered.clear()
 
     def _delete_launched_topology(self) -> None:
         """The kit named this service, so what the target declared for it is the kit's to remove."""

@@ -8,9 +8,11 @@ its own reply queues and narrow spy queues.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import time
-from dataclasses import dataclass, field
+from collections import deque
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Protocol
 
 from nameko_conformance.capture.wire import WireMessage
@@ -18,6 +20,11 @@ from nameko_conformance.capture.wire import WireMessage
 _MAX_BODY_SHOWN = 300
 _BROKER_POLL_INTERVAL = 0.02
 _MAX_BROKER_KEPT = 200  # broker-side publishes kept in a test's report entry (the newest)
+# A hostile target must not blow up the kit's memory or its report: a test's record keeps the first and the last
+# messages of its traffic (the rest are counted and digested), and of each message at most this many body bytes.
+MAX_TRACE_BODY = 4096
+MAX_TRACE_HEAD = 300
+MAX_TRACE_TAIL = 100
 FIREHOSE_OBSERVER = "firehose"
 SPY_OBSERVER = "spy"
 SPY_OBSERVER_NOTE = ("observed through the kit's own reply queues and narrow spy queues only (no firehose: the kit "
@@ -37,13 +44,31 @@ class Seen:
     body: bytes
     via: str = ""  # the kit queue (or observer) it arrived through
     at: float = field(default_factory=time.monotonic)
+    size: int | None = None  # the body's real size when ``body`` keeps only its first bytes
+    digest: str = ""  # sha256 of the whole body when ``body`` keeps only its first bytes
+
+    @property
+    def body_size(self) -> int:
+        return len(self.body) if self.size is None else self.size
+
+    @property
+    def truncated(self) -> bool:
+        return self.size is not None and self.size > len(self.body)
+
+    def bounded(self, limit: int = MAX_TRACE_BODY) -> "Seen":
+        """This message with at most ``limit`` body bytes; the real size and a digest of the whole body say what
+        was cut (a record of a 50 MiB reply costs 4 KiB)."""
+        if len(self.body) <= limit:
+            return self
+        return replace(self, body=self.body[:limit], size=len(self.body),
+                       digest=hashlib.sha256(self.body).hexdigest())
 
     def json_body(self) -> Any:
         return json.loads(self.body.decode("utf-8"))
 
     def summary(self) -> str:
         props = {k: v for k, v in self.properties.items() if v is not None}
-        text = _short_body(self.body)
+        text = _short_body(self.body, self.body_size)
         via = f" via {self.via}" if self.via else ""
         hdrs = "" if self.headers is None else f" headers={json.dumps(self.headers, default=str)}"
         exchange = self.exchange if self.exchange else "(default exchange)"
@@ -59,22 +84,28 @@ class Seen:
         }
         if self.headers is not None:
             out["headers"] = self.headers
+        kept = self.body[:MAX_TRACE_BODY]
         try:
-            out["body_text"] = self.body.decode("utf-8")
-            if len(out["body_text"]) > 4096:
-                out["body_text"] = out["body_text"][:4096] + f"… ({len(self.body)} bytes)"
+            out["body_text"] = kept.decode("utf-8")
         except UnicodeDecodeError:
-            out["body_base64"] = base64.b64encode(self.body[:4096]).decode("ascii")
+            out["body_base64"] = base64.b64encode(kept).decode("ascii")
+        if self.body_size > len(kept):
+            out["body_truncated"] = f"{self.body_size} bytes, first {len(kept)} kept" + (
+                f", sha256 {self.digest}" if self.digest else "")
         return out
 
 
-def _short_body(body: bytes) -> str:
+def _short_body(body: bytes, size: int | None = None) -> str:
+    size = len(body) if size is None else size
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        return f"<{len(body)} bytes, not UTF-8: {body[:40]!r}>"
-    if len(text) > _MAX_BODY_SHOWN:
-        return f"{text[:_MAX_BODY_SHOWN]!r}… ({len(body)} bytes)"
+        if size > len(body):  # cut inside a multi-byte character, or not UTF-8 at all
+            text = body.decode("utf-8", "replace")
+        else:
+            return f"<{size} bytes, not UTF-8: {body[:40]!r}>"
+    if len(text) > _MAX_BODY_SHOWN or size > len(body):
+        return f"{text[:_MAX_BODY_SHOWN]!r}… ({size} bytes)"
     return repr(text)
 
 
@@ -157,7 +188,10 @@ class Trace:
     """Collects what one test sent and saw; shared by every peer the test uses."""
 
     def __init__(self) -> None:
-        self.messages: list[Seen] = []
+        self.messages: list[Seen] = []  # the first MAX_TRACE_HEAD messages (bodies bounded)
+        self.tail: deque[Seen] = deque(maxlen=MAX_TRACE_TAIL)  # the newest after those
+        self.omitted = 0  # messages neither in ``messages`` nor in ``tail``
+        self._omitted_digest = hashlib.sha256()
         self.notes: list[str] = []
         self.broker: BrokerWitness | None = None
         self.firehose_evidence: set[str] = set()  # requirement IDs this test judged from what the broker saw
@@ -184,7 +218,7 @@ class Trace:
         except Exception as exc:  # a late failure to read the firehose must not hide the test's own outcome
             self.note(f"the firehose could not be read: {exc!r}")
             publishes = self.broker.publishes
-        return relevant_publishes(publishes, self.broker.service, tie_tokens(self.messages))
+        return relevant_publishes(publishes, self.broker.service, tie_tokens(self.kept()))
 
     def render_broker(self, limit: int = 40) -> str:
         if self.broker is None:
@@ -195,19 +229,39 @@ class Trace:
             lines.insert(0, f"… {len(publishes) - limit} earlier publishes omitted")
         return "\n".join(lines) if lines else "(the broker saw no publish of this test's traffic)"
 
+    def kept(self) -> list[Seen]:
+        return list(self.messages) + list(self.tail)
+
+    def omitted_note(self) -> str:
+        return (f"{self.omitted} messages omitted from this record (sha256 of their bodies "
+                f"{self._omitted_digest.hexdigest()[:16]}…)") if self.omitted else ""
+
     def to_dicts(self) -> list[dict[str, Any]]:
-        return [m.to_dict() for m in self.messages] + [broker_dict(m) for m in self.at_broker()[-_MAX_BROKER_KEPT:]]
+        head = [m.to_dict() for m in self.messages]
+        if self.omitted:
+            head.append({"direction": "omitted", "note": self.omitted_note()})
+        return head + [m.to_dict() for m in self.tail] + [broker_dict(m)
+                                                          for m in self.at_broker()[-_MAX_BROKER_KEPT:]]
 
     def add(self, seen: Seen) -> Seen:
-        self.messages.append(seen)
+        """Records a bounded copy of ``seen`` (the caller keeps the message itself) and hands ``seen`` back."""
+        if len(self.messages) < MAX_TRACE_HEAD:
+            self.messages.append(seen.bounded())
+            return seen
+        if len(self.tail) == self.tail.maxlen:
+            dropped = self.tail[0]
+            self.omitted += 1
+            self._omitted_digest.update(dropped.digest.encode() or hashlib.sha256(dropped.body).digest())
+        self.tail.append(seen.bounded())
         return seen
 
     def note(self, text: str) -> None:
         self.notes.append(text)
 
     def render(self, limit: int = 40) -> str:
-        lines = [m.summary() for m in self.messages[-limit:]]
-        if len(self.messages) > limit:
-            lines.insert(0, f"… {len(self.messages) - limit} earlier messages omitted")
+        kept = self.kept()
+        lines = [m.summary() for m in kept[-limit:]]
+        if len(kept) + self.omitted > limit:
+            lines.insert(0, f"… {len(kept) + self.omitted - limit} earlier messages omitted")
         lines += [f"note     {n}" for n in self.notes]
         return "\n".join(lines) if lines else "(no AMQP messages)"

@@ -21,6 +21,7 @@ import pika.exceptions
 
 from nameko_conformance.capture.wire import DEFAULT_RPC_EXCHANGE, WireMessage
 from nameko_conformance.clientcheck.behaviours import Behaviour, PlannedReply, plan_replies
+from nameko_conformance.outcomes import KitFault
 from nameko_conformance.trace import Seen
 
 _POLL_SECONDS = 0.05
@@ -53,6 +54,10 @@ class SentReply:
 
 class ProbeStartError(RuntimeError):
     pass
+
+
+class ProbeDied(KitFault):
+    """The probe's thread ended while the run still needs it: a kit error, never the target's fault."""
 
 
 class ProbeService:
@@ -124,12 +129,31 @@ class ProbeService:
         with self._lock:
             return list(self._replies)
 
+    def problem(self) -> str | None:
+        """Why the probe no longer serves (its thread ended, with the error that ended it), or None."""
+        if self._thread is None or self._stopping.is_set():
+            return None
+        if self._failure is not None:
+            return f"the probe service {self.service!r} stopped: {self._failure!r}"
+        if not self._thread.is_alive():
+            return f"the probe service {self.service!r} stopped: its thread ended"
+        return None
+
+    def check_alive(self) -> None:
+        """Raises ProbeDied when the probe stopped serving: a test that needs it then reads kit error with the
+        reason, instead of blaming the target for calls nobody answered."""
+        problem = self.problem()
+        if problem is not None:
+            raise ProbeDied(problem)
+
     def mark(self) -> int:
         """A place in the record of requests; `requests_since(mark)` gives what arrived after it."""
+        self.check_alive()
         with self._lock:
             return len(self._requests)
 
     def requests_since(self, mark: int) -> list[RecordedRequest]:
+        self.check_alive()
         with self._lock:
             return list(self._requests[mark:])
 
@@ -143,13 +167,17 @@ class ProbeService:
         """The first `count` requests, waiting up to `timeout` seconds; fewer when they do not come."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and len(self.requests) < count:
+            self.check_alive()
             time.sleep(_POLL_SECONDS)
+        self.check_alive()
         return self.requests[:count]
 
     def wait_for_replies(self, count: int, timeout: float) -> list[SentReply]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and len(self.replies) < count:
+            self.check_alive()
             time.sleep(_POLL_SECONDS)
+        self.check_alive()
         return self.replies[:count]
 
     # -- the probe's thread -----------------------------------------------------------------------------------
