@@ -30,12 +30,12 @@ PROPERTY_NAMES = ("content_type", "content_encoding", "delivery_mode", "priority
 
 # CONN-8: a silent or frozen broker is noticed within 2 * (HEARTBEAT + 5) s (pika checks every heartbeat + 5 s);
 # a connection the broker blocks (memory or disk alarm) for longer than BLOCKED_TIMEOUT is given up and remade.
-HEARTBEAT = 10
+HEARTBEAT = 5
 BLOCKED_TIMEOUT = 30
 SOCKET_TIMEOUT = 5
 # CONN-4: the first pass over the URIs is immediate; after each full pass the wait doubles up to the cap.
 BACKOFF_FIRST = 0.25
-BACKOFF_CAP = 5.0
+BACKOFF_CAP = 2.0
 
 
 class _WithoutTraceback(logging.Filter):

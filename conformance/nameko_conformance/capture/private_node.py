@@ -129,6 +129,7 @@ class PrivateNode:
         return self
 
     def stop(self) -> None:
+        self.thaw()  # a frozen node cannot act on SIGTERM
         process, self._process = self._process, None
         if process is not None and process.poll() is None:
             # In the foreground the server script turns SIGTERM into an orderly shutdown of the VM.
@@ -148,6 +149,15 @@ class PrivateNode:
         if process is not None and process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=_STOP_TIMEOUT)
+
+    def freeze(self) -> None:
+        """SIGSTOP the node: its sockets stay open but it answers nothing, like a hung broker."""
+        if self._process is not None:
+            os.killpg(self._process.pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        if self._process is not None:
+            os.killpg(self._process.pid, signal.SIGCONT)
 
     def restart(self, *, hard: bool = False, down_seconds: float = 0.0) -> "PrivateNode":
         """Stop the node (SIGTERM, or SIGKILL when `hard`) and start it again on the same ports and data."""
