@@ -26,6 +26,7 @@ MAX_TAIL_BYTES_IN_FINDING = 2048
 MAX_TAIL_LINES_IN_FINDING = 20
 MAX_TAIL_BYTES = 16384
 MAX_TESTS_LISTED = 12
+MAX_CONTEXT_TESTS = 3  # test records shown for a problem verdict that has no findings
 
 # Verdicts in display order, with the CSS class of their colour. Unknown verdicts get "v-other".
 VERDICT_CLASSES = {
@@ -145,6 +146,7 @@ details.tests ul{margin:4px 0;padding-left:20px}
 .finding{border:1px solid #e6b8b8;border-left:4px solid #c62828;border-radius:6px;padding:8px 12px;margin:10px 0;
 background:#fffdfd}
 .finding.tolerated{border-color:#ecd9a6;border-left-color:#f9a825;background:#fffef8}
+.finding.context{border-color:var(--line);border-left-color:#78909c;background:#fbfcfd}
 .finding h4{margin:0 0 6px;font-size:13.5px}
 .eo{display:grid;grid-template-columns:1fr 1fr;gap:10px}
 .eo h5,.finding h5{margin:8px 0 2px;font-size:12px;text-transform:uppercase;letter-spacing:.4px;color:var(--muted)}
@@ -340,6 +342,14 @@ def findings_of(entry: dict, req_id: str, tests_by_id: dict[str, dict]) -> list[
                     "reproduce": item.get("reproduce") or test.get("reproduce"),
                     "messages": _list(test.get("trace"))})
     return out
+
+
+def context_of(entry: dict, tests_by_id: dict[str, dict]) -> list[dict]:
+    """For a problem verdict without findings (masked, inconclusive, a stale baseline, a kit error): what the tests
+    citing the requirement recorded (their message, trace and reproduce command), those that did not pass first."""
+    records = [tests_by_id[t] for t in (_text(t) for t in _list(entry.get("tests"))) if t in tests_by_id]
+    records.sort(key=lambda r: r.get("outcome") == "passed")
+    return records[:MAX_CONTEXT_TESTS]
 
 
 def ordered_chapters(requirements: dict[str, dict]) -> list[tuple[str, list[str]]]:
@@ -562,6 +572,11 @@ def requirement_item(document: dict, req_id: str, entry: dict, tests_by_id: dict
         left = sum(len(g) for g in groups[len(shown):])
         body.append(f'<span class="note">{left} more findings ({len(groups) - len(shown)} more kinds) not shown '
                     "(see report.json)</span>")
+    if not findings and verdict in PROBLEM_VERDICTS:
+        records = context_of(entry, tests_by_id)
+        body.extend(context_block(document, record, budget) for record in records)
+        if not records and any(document.get(k) for k in ("target_output_tail", "driver_output_tail")):
+            body.append(f'<div class="finding context">{tails_block(document, {}, budget)}</div>')
     examined = _list(entry.get("examined_by")) or _list(entry.get("tests"))
     if examined:
         listed = "".join(f"<li><code>{esc(t)}</code></li>" for t in examined[:MAX_TESTS_LISTED])
@@ -623,6 +638,30 @@ def finding_block(document: dict, req_id: str, verdict: str, finding: dict, numb
     if finding.get("accepted_by"):
         parts.append(f'<span class="note">accepted by the baseline: {esc(finding.get("accepted_by"))}</span>')
     parts.append(same_elsewhere(list(others)))
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def context_block(document: dict, record: dict, budget: Budget) -> str:
+    """One test's record shown for a verdict that has no finding: what it reported, the messages it saw, the
+    output tails and its reproduce command."""
+    head = (f'<h4>test <code>{esc(record.get("nodeid"))}</code> <span class="muted">outcome</span> '
+            f'{esc(record.get("outcome") or "not recorded")}</h4>')
+    message = record.get("message")
+    if budget.findings <= 0:
+        shown, _ = clip(message, 160)
+        return (f'<div class="finding context">{head}<div>{esc(shown)}</div><span class="note">details left out: the '
+                f"page shows {MAX_DETAILED_FINDINGS} findings in full (see report.json)</span></div>")
+    budget.findings -= 1
+    parts = [f'<div class="finding context">{head}',
+             f'<div class="observed"><h5>what the test reported</h5>{clipped_pre(message, MAX_TEXT_BYTES)}</div>'
+             if message else "",
+             messages_block(document, {"messages": record.get("trace"), "observed": message}, budget)
+             if _list(record.get("trace")) else "",
+             tails_block(document, {}, budget)]
+    if record.get("reproduce"):
+        parts.append(f'<h5>reproduce</h5><div class="repro">{clipped_pre(record.get("reproduce"), MAX_TEXT_BYTES)}'
+                     '<button type="button" class="copy" title="copy the command">copy</button></div>')
     parts.append("</div>")
     return "".join(parts)
 

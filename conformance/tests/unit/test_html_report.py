@@ -208,3 +208,26 @@ def test_output_tails_keep_whole_last_lines():
     assert html_report.clip("1\n2\n3\n4\n", 100, keep="tail", max_lines=2) == ("3\n4\n", 4)
     assert html_report.clip("no newline at all", 4, keep="tail") == (" all", 13)
     assert html_report.clip("é" * 10, 5) == ("éé", 16)  # never half a character
+
+
+@pytest.mark.parametrize("verdict", ["masked", "inconclusive", "stale baseline", "kit error"])
+def test_problem_verdict_without_findings_shows_what_its_tests_saw(verdict):
+    document = {
+        "target_output_tail": "target's last line", "driver_output_tail": "driver's last line",
+        "requirements": {"R-1": {"verdict": verdict, "why": "because <b>", "tests": ["t::ok", "t::bad"]},
+                         "R-2": {"verdict": "pass", "tests": ["t::bad"]}},
+        "tests": [{"nodeid": "t::ok", "outcome": "passed"},
+                  {"nodeid": "t::bad", "outcome": "inconclusive", "message": "no reply within 5 s",
+                   "reproduce": "nameko-conformance run --req R-1",
+                   "trace": [{"direction": "sent", "exchange": "nameko-rpc", "routing_key": "svc.m",
+                              "body_text": "{}"}]}],
+    }
+    markup = html_report.render(document)
+    item = markup[markup.index('id="req-R-1"'):markup.index('id="req-R-2"')]
+    assert "because &lt;b&gt;" in item and "no reply within 5 s" in item
+    assert item.index("t::bad") < item.index("t::ok")  # the test that did not pass comes first
+    for piece in ("svc.m", "target&#x27;s last line", "driver&#x27;s last line", "nameko-conformance run --req R-1",
+                  'class="copy"'):
+        assert piece in item, piece
+    passing = markup[markup.index('id="req-R-2"'):]
+    assert "no reply within 5 s" not in passing.split("</details>")[0]  # a pass needs no such context
