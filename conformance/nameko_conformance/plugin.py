@@ -149,6 +149,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "capability(name): the target capability a conformance test needs")
     config.addinivalue_line("markers", "client_driver: a client conformance test; runs only with --client-cmd")
     config.addinivalue_line("markers", "fuzz: a property-based fuzz test; runs only with --fuzz or -m fuzz")
+    config.addinivalue_line("markers", "crash_prone: a test whose input crashes some targets; the kit starts a "
+                                       "target it launched again after it")
     startup.check_options(config)  # one message, exit 4, for a usage mistake; packaged baseline names resolved
     kit = KitConfig(config)
     config.stash[KIT_KEY] = kit
@@ -319,12 +321,28 @@ def _bounded(finding: dict) -> dict:
 
 
 def _after_target_check(item: pytest.Item, kit: "KitConfig", result: TestResult) -> None:
-    """A target the kit started that has exited ends the run at once: what is left is not examined."""
+    """A target the kit started that exited during a test is that test's finding, under the serving rule the test
+    examines. After a crash-prone test (they run last, on purpose) the kit starts the target again and goes on;
+    anywhere else the run ends at once and what is left is not examined."""
     state = kit.session_state
     launched = getattr(state, "launched", None) if state is not None else None
     if launched is None or kit.aborted or launched.alive():
         return
-    kit.aborted = f"the target exited during {item.nodeid} (exit status {launched.process.returncode})"
+    exited = f"the target exited during {item.nodeid} (exit status {launched.process.returncode})"
+    requirement = "MAL-9" if "MAL-9" in result.requirements else (result.requirements or ("RPC-REPLY-9",))[0]
+    finding = Finding(requirement, f"{requirement}/target-exited", "the target serving on", exited)
+    result.findings.append(dict(finding.to_dict(), message=mask(finding.message)))
+    result.statuses[requirement] = ("failed", finding.message)
+    if result.outcome == "passed":
+        result.outcome = "failed"
+    result.reproduce = result.reproduce or kit.reproduce((requirement,), item.nodeid)
+    if item.get_closest_marker("crash_prone") is not None:
+        try:
+            state.relaunch()
+            return
+        except Exception as exc:  # a target that cannot start again ends the run like any exit
+            exited += f"; starting it again failed: {exc}"
+    kit.aborted = exited
     item.session.shouldstop = kit.aborted
 
 

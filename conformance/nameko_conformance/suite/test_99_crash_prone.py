@@ -6,7 +6,7 @@ from nameko_conformance.messages import OMIT
 from nameko_conformance.oracle import names, reply as replies, values
 from nameko_conformance.suite._steps import error_of
 
-pytestmark = pytest.mark.capability("server")
+pytestmark = [pytest.mark.capability("server"), pytest.mark.crash_prone]
 
 
 @pytest.mark.req("MAL-2", "MAL-9", "MAL-10")
