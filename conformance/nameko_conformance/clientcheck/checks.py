@@ -1,7 +1,8 @@
-"""One client check: probe services on the run's private exchange, driver runs, and the trace of both.
+"""One client check: probe services on the run's RPC exchange (private unless the client lacks a configurable
+exchange), driver runs, and the trace of both.
 
 Probe → act → verify: `start_probe` hosts a service whose methods misbehave as asked, `drive` runs the port's
-driver with one job, and the `verify_*` helpers in `clientcheck.verify` judge the outcomes and the recorded
+driver with one job, and the checks of `oracle.client` and `oracle.driver` judge the outcomes and the recorded
 requests. Everything the probe received and sent goes into the test's trace, so a failure shows the messages.
 """
 
@@ -36,6 +37,8 @@ class ClientCheck:
         job = build_job(calls)
         if wall_clock_limit is None:
             wall_clock_limit = STARTUP_ALLOWANCE_SECONDS + sum(c.timeout or 10.0 for c in calls)
+        if getattr(self.session, "note", ""):
+            self.trace.note(f"driver {self.session.note}; RPC exchange {self.session.rpc_exchange}")
         self.trace.note(f"driver job: {job}")
         result = run_driver(self.session.client_cmd, job, amqp_uri=self.session.amqp_uri,
                             rpc_exchange=self.session.rpc_exchange, wall_clock_limit=wall_clock_limit)

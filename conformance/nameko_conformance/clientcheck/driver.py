@@ -2,8 +2,9 @@
 
 The contract is spec chapter 16: the driver takes the broker from `NAMEKO_CONFORMANCE_AMQP_URI` and the exchange
 from `NAMEKO_CONFORMANCE_RPC_EXCHANGE` (DRIVER-1), reads `{"calls": […]}` on stdin (DRIVER-2), writes
-`{"outcomes": […]}` on stdout (DRIVER-5) with error kinds from a closed list (DRIVER-6), and exits 0 whenever it
-wrote outcomes (DRIVER-7). `build_job` and `check_outcome_document` are pure; `run_driver` does the I/O.
+`{"outcomes": […]}` to the file named by `NAMEKO_CONFORMANCE_OUTCOME_FILE` or to stdout (DRIVER-5) with error
+kinds from a closed list (DRIVER-6), and exits 0 whenever it wrote outcomes (DRIVER-7). `build_job` is pure and
+`oracle.driver` judges; `run_driver` does the I/O.
 """
 
 from __future__ import annotations
@@ -13,13 +14,18 @@ import os
 import shlex
 import signal
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass, field
 
+from nameko_conformance.oracle import driver as oracle_driver
+
 AMQP_URI_VARIABLE = "NAMEKO_CONFORMANCE_AMQP_URI"
 RPC_EXCHANGE_VARIABLE = "NAMEKO_CONFORMANCE_RPC_EXCHANGE"
-ERROR_KINDS = ("MethodNotFound", "IncorrectSignature", "MalformedRequest", "UnknownService", "timeout", "remote",
-               "protocol")
+OUTCOME_FILE_VARIABLE = "NAMEKO_CONFORMANCE_OUTCOME_FILE"
+ERROR_KINDS = oracle_driver.ERROR_KINDS
+OUTCOME_FILE_LIMIT_BYTES = 16 * 1024 * 1024  # a runaway driver cannot make the kit read without bound
+DESCRIBE_JOB = {"calls": [], "describe": True}
 DEFAULT_GRACE_SECONDS = 20.0           # process start-up (nameko imports eventlet) and broker connections
 UNBOUNDED_CALL_ALLOWANCE_SECONDS = 10.0
 OUTPUT_LIMIT_CHARS = 20000
@@ -55,40 +61,10 @@ def default_wall_clock_limit(job: dict, grace: float = DEFAULT_GRACE_SECONDS) ->
                        for call in job["calls"])
 
 
-def check_outcome(outcome, index: int) -> list[tuple[str, str]]:
-    where = f"outcome {index}"
-    if not isinstance(outcome, dict):
-        return [("DRIVER-5", f"{where} is not an object: {outcome!r}")]
-    if set(outcome) == {"result"}:
-        return []
-    if set(outcome) != {"error"}:
-        return [("DRIVER-5", f"{where} has members {sorted(outcome)}; expected exactly 'result' or 'error'")]
-    error = outcome["error"]
-    if not isinstance(error, dict) or not {"kind", "exc_type", "message"} <= set(error):
-        return [("DRIVER-5", f"{where}: error must be an object with kind, exc_type and message: {error!r}")]
-    if error["kind"] not in ERROR_KINDS:
-        return [("DRIVER-6", f"{where}: error kind {error['kind']!r} is not one of {', '.join(ERROR_KINDS)}")]
-    return []
-
-
 def check_outcome_document(stdout: str, job: dict) -> tuple[list | None, list[tuple[str, str]]]:
-    """(outcomes, problems) from a driver's standard output; outcomes is None when there is no usable document."""
-    text = stdout.strip()
-    if not text:
-        return None, [("DRIVER-5", "the driver wrote nothing to standard output")]
-    try:
-        document = json.loads(text)
-    except ValueError as exc:
-        return None, [("DRIVER-5", f"standard output is not one JSON object ({exc})")]
-    if not isinstance(document, dict) or not isinstance(document.get("outcomes"), list):
-        return None, [("DRIVER-5", "standard output is not an object with an 'outcomes' array")]
-    outcomes = document["outcomes"]
-    problems = []
-    if len(outcomes) != len(job["calls"]):
-        problems.append(("DRIVER-5", f"{len(outcomes)} outcomes for {len(job['calls'])} calls"))
-    for index, outcome in enumerate(outcomes):
-        problems += check_outcome(outcome, index)
-    return outcomes, problems
+    """(outcomes, problems as (requirement, what was seen)) of an outcome document; the oracle judges it."""
+    judgement = oracle_driver.outcome_document(stdout, len(job["calls"]))
+    return judgement.value, [(f.requirement, f"{f.expected}: saw {f.observed}") for f in judgement.findings]
 
 
 @dataclass(frozen=True)
@@ -101,6 +77,7 @@ class DriverResult:
     stderr: str
     seconds: float
     command: tuple[str, ...]
+    observed: oracle_driver.DriverRun | None = None  # what the oracle judges (hang, exit status, document)
 
     @property
     def ok(self) -> bool:
@@ -120,9 +97,14 @@ def _tail(text: str) -> str:
     return text if len(text) <= OUTPUT_LIMIT_CHARS else f"…{text[-OUTPUT_LIMIT_CHARS:]}"
 
 
-def driver_environment(amqp_uri: str, rpc_exchange: str | None, base: dict | None = None) -> dict:
+def driver_environment(amqp_uri: str, rpc_exchange: str | None, base: dict | None = None,
+                       outcome_file: str | None = None) -> dict:
     environment = dict(os.environ if base is None else base)
     environment[AMQP_URI_VARIABLE] = amqp_uri
+    if outcome_file is None:
+        environment.pop(OUTCOME_FILE_VARIABLE, None)
+    else:
+        environment[OUTCOME_FILE_VARIABLE] = outcome_file
     if rpc_exchange is None:
         environment.pop(RPC_EXCHANGE_VARIABLE, None)
     else:
@@ -132,32 +114,58 @@ def driver_environment(amqp_uri: str, rpc_exchange: str | None, base: dict | Non
 
 def run_driver(client_cmd: str, job: dict, *, amqp_uri: str, rpc_exchange: str | None = None,
                wall_clock_limit: float | None = None, cwd: str | None = None) -> DriverResult:
-    """Run `client_cmd` (split with shlex) once with `job` on stdin; kill it and its children on overrun."""
+    """Run `client_cmd` (split with shlex) once with `job` on stdin; kill it and its children on overrun. The
+    outcome document is read from the file named by NAMEKO_CONFORMANCE_OUTCOME_FILE when the driver wrote it
+    there, so a library that prints to standard output cannot corrupt it; else from standard output."""
     command = tuple(shlex.split(client_cmd))
     limit = default_wall_clock_limit(job) if wall_clock_limit is None else wall_clock_limit
-    started = time.monotonic()
-    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               env=driver_environment(amqp_uri, rpc_exchange), cwd=cwd, text=True,
-                               encoding="utf-8", errors="backslashreplace", start_new_session=True)
+    with tempfile.TemporaryDirectory(prefix="nameko-conformance-driver-") as scratch:
+        outcome_file = os.path.join(scratch, "outcome.json")
+        started = time.monotonic()
+        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   env=driver_environment(amqp_uri, rpc_exchange, outcome_file=outcome_file),
+                                   cwd=cwd, text=True, encoding="utf-8", errors="backslashreplace",
+                                   start_new_session=True)
+        hung = False
+        try:
+            stdout, stderr = process.communicate(json.dumps(job), timeout=limit)
+        except subprocess.TimeoutExpired:
+            _kill_group(process)
+            stdout, stderr = process.communicate()
+            hung = True
+        seconds = time.monotonic() - started
+        written = _read_bounded(outcome_file)
+    channel = "outcome file" if written is not None and written.strip() else "stdout"
+    document = written if channel == "outcome file" else stdout
+    observed = oracle_driver.DriverRun(hung, None if hung else process.returncode, document, len(job["calls"]),
+                                       seconds, channel)
+    judgement = oracle_driver.run(observed)
+    problems = tuple((f.requirement, f"{f.expected}: saw {f.observed}") for f in judgement.findings)
+    if hung:
+        problems = (("DRIVER-5", f"no outcome within the {limit:g} s limit"),)
+    return DriverResult(oracle_driver.status(judgement, observed), judgement.value, problems, observed.exit_code,
+                        stdout, stderr, seconds, command, observed)
+
+
+def _read_bounded(path: str) -> str | None:
+    """The outcome file's text (at most OUTCOME_FILE_LIMIT_BYTES are read), or None when the driver wrote none."""
     try:
-        stdout, stderr = process.communicate(json.dumps(job), timeout=limit)
-    except subprocess.TimeoutExpired:
-        _kill_group(process)
-        stdout, stderr = process.communicate()
-        return DriverResult(DRIVER_HUNG, None, (("DRIVER-5", f"no outcome within the {limit:g} s limit"),), None,
-                            stdout, stderr, time.monotonic() - started, command)
-    seconds = time.monotonic() - started
-    outcomes, problems = check_outcome_document(stdout, job)
-    if outcomes is None:
-        status = DRIVER_FAILED if process.returncode != 0 else INVALID_OUTCOME
-    elif problems:
-        status = INVALID_OUTCOME
-    else:
-        status = OK
-    if outcomes is not None and process.returncode != 0:
-        problems.append(("DRIVER-7", f"the driver wrote outcomes but exited with status {process.returncode}"))
-        status = INVALID_OUTCOME
-    return DriverResult(status, outcomes, tuple(problems), process.returncode, stdout, stderr, seconds, command)
+        with open(path, "rb") as handle:
+            return handle.read(OUTCOME_FILE_LIMIT_BYTES).decode("utf-8", "backslashreplace")
+    except FileNotFoundError:
+        return None
+
+
+def describe(client_cmd: str, *, amqp_uri: str, rpc_exchange: str | None,
+             wall_clock_limit: float = DEFAULT_GRACE_SECONDS) -> tuple[frozenset[str], str | None, DriverResult]:
+    """Asks the driver which optional features its implementation lacks (spec 16, the describe job): (lacking
+    features, a problem with the answer or None, the run)."""
+    run = run_driver(client_cmd, DESCRIBE_JOB, amqp_uri=amqp_uri, rpc_exchange=rpc_exchange,
+                     wall_clock_limit=wall_clock_limit)
+    if run.observed is None or run.observed.hung or run.exit_code != 0:
+        return frozenset(), f"the driver did not answer the describe job ({run.status})", run
+    lacks, problem = oracle_driver.capabilities(run.observed.document)
+    return lacks, problem, run
 
 
 def _kill_group(process: subprocess.Popen) -> None:

@@ -19,12 +19,17 @@ _ROUTING_SPECIALS = ".*#"
 
 
 def request_routing(request: Any, rpc_exchange: str, service: str, method: str) -> Judgement:
-    """RPC-REQ-1: published to the RPC exchange keyed ``<service>.<method>``."""
-    check = Check("RPC-REQ-1")
+    """RPC-REQ-1: published to the RPC exchange keyed ``<service>.<method>``; TOPO-6: the key's service and method
+    names are non-empty and free of '.', '*' and '#'."""
+    check = Check("RPC-REQ-1", "TOPO-6")
     expected_key = names.request_key(service, method)
     if request.exchange != rpc_exchange or request.routing_key != expected_key:
         check.fail("RPC-REQ-1", "wrong-destination", f"exchange {rpc_exchange!r} key {expected_key!r}",
                    f"exchange {request.exchange or '(default)'!r} key {request.routing_key!r}", request)
+    parts = str(request.routing_key).split(".")
+    if len(parts) != 2 or not all(parts) or any(c in request.routing_key for c in "*#"):
+        check.fail("TOPO-6", "name-syntax", "a key <service>.<method> of two non-empty names without '.', '*', '#'",
+                   short(request.routing_key), request)
     return check.done()
 
 
@@ -226,6 +231,24 @@ def one_request_per_call(seen_methods: list, expected_methods: list, messages: I
     elif sorted(seen_methods) != sorted(expected_methods):
         check.fail("DRIVER-3", "requests-per-call", f"one request per call for {short(sorted(expected_methods))}",
                    short(sorted(seen_methods)), *list(messages)[:3])
+    return check.done()
+
+
+def one_request_count(seen: list, what: str, requirement: str) -> Judgement:
+    """Exactly one request arrived for one call (``what``)."""
+    check = Check(requirement)
+    if len(seen) != 1:
+        check.fail(requirement, "requests-per-call", f"exactly one request for {what}", f"{len(seen)}", *seen[:3])
+    return check.done()
+
+
+def nested_unknown_service(error: dict, message: Any = None) -> Judgement:
+    """TESTEE-11 and RPC-REQ-8 on the error reply to ``call`` whose nested call went to an unknown service: the
+    call fails with an error, and the client detected the unroutable request (UnknownService, not a timeout)."""
+    check = Check("TESTEE-11", "RPC-REQ-8")
+    if error.get("exc_type") != "UnknownService":
+        check.fail("RPC-REQ-8", "unroutable-not-detected", "the nested call failing with UnknownService",
+                   f"{short(error.get('exc_type'))} ({short(error.get('value'))})", message)
     return check.done()
 
 

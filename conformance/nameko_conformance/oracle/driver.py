@@ -75,20 +75,22 @@ def outcome_document(text: str, calls: int) -> Judgement:
     return check.done(outcomes if usable else None)
 
 
-def run(observed: DriverRun, charge: tuple[str, ...] = DRIVER_CONTRACT, why: str = "") -> Judgement:
-    """The run as a whole; its outcomes, or None. ``charge`` names the rules a hang or a crash breaks (the rule of
-    the probe's misbehaviour; the driver contract when the probe behaved); ``why`` says what the probe did."""
+def run(observed: DriverRun, charge: tuple[str, ...] = DRIVER_CONTRACT, why: str = "",
+        hang_charge: tuple[str, ...] | None = None) -> Judgement:
+    """The run as a whole; its outcomes, or None. ``charge`` names the rules a crash breaks (the rule of the probe's
+    misbehaviour; the driver contract when the probe behaved), ``hang_charge`` those a hang breaks (``charge`` when
+    not given); ``why`` says what the probe did."""
     check = Check()
     during = f" ({why})" if why else ""
     if observed.hung:
-        for requirement in charge:
+        for requirement in hang_charge or charge:
             check.fail(requirement, "client-hung", f"every call finished{during} (each has a timeout)",
                        f"the driver still running after {observed.seconds:.0f} s; the kit killed it")
         return check.done(None)
     if not observed.document.strip() and observed.exit_code not in (0, None):
         for requirement in charge:
             check.fail(requirement, "client-crashed", f"an outcome per call{during}",
-                       f"the driver exited with status {observed.exit_code} without outcomes")
+                       f"exit status {observed.exit_code} and no outcomes")
         return check.done(None)
     outcomes = check.merge(outcome_document(observed.document, observed.calls))
     check.examine("DRIVER-7")

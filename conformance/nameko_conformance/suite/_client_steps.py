@@ -1,18 +1,119 @@
-"""Fixtures and steps shared by the client suite (chapters 02, 03, 04, 05, 06, 07 and 16 seen from a client)."""
+"""Fixtures and steps shared by the client suite (chapters 02, 03, 04, 05, 06, 07 and 16 seen from a client).
+
+Probe → act → verify: a test starts a probe service that answers as asked, runs the port's driver with one job,
+and hands what it observed (the requests the probe recorded, the replies it sent, the driver's run and outcomes)
+to the checks of ``oracle.client`` and ``oracle.driver``.
+
+Before the first test the driver is asked which optional features its client lacks (the describe job of spec
+16); a test that needs one of them is ``capability absent``. A client that cannot use another RPC exchange than
+``nameko-rpc`` is tested on ``nameko-rpc``.
+"""
 
 from __future__ import annotations
 
-from typing import Iterator
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
 
+import pika
+import pika.exceptions
 import pytest
 
 from nameko_conformance.clientcheck.checks import ClientCheck
+from nameko_conformance.clientcheck.driver import DriverResult, describe
+from nameko_conformance.oracle import driver as oracle_driver, names
+from nameko_conformance.oracle.evidence import Evidence
 from nameko_conformance.trace import Trace
+
+_SETUP_ATTRIBUTE = "_client_driver_setup"
+
+
+@dataclass
+class DriverSetup:
+    """Where the client suite runs: the client session's broker and driver, on its private exchange, or on
+    ``nameko-rpc`` for a client that lacks a configurable exchange; and what the client lacks."""
+
+    session: Any
+    rpc_exchange: str
+    lacks: frozenset[str] = frozenset()
+    note: str = ""
+    closers: list[Callable[[], None]] = field(default_factory=list)
+
+    @property
+    def amqp_uri(self) -> str:
+        return self.session.amqp_uri
+
+    @property
+    def client_cmd(self) -> str:
+        return self.session.client_cmd
+
+    @property
+    def on_default_exchange(self) -> bool:
+        return self.rpc_exchange == names.DEFAULT_RPC_EXCHANGE
+
+    def has(self, feature: str) -> bool:
+        return feature not in self.lacks
+
+    def note_request(self, reply_to: str | None, headers: dict | None) -> None:
+        self.session.note_request(reply_to, headers)
+
+    def close(self) -> None:
+        """On ``nameko-rpc``, which other runs share, the exchange goes only when nothing is bound to it."""
+        if not self.on_default_exchange:
+            return
+        try:
+            connection = pika.BlockingConnection(pika.URLParameters(self.amqp_uri))
+            try:
+                connection.channel().exchange_delete(self.rpc_exchange, if_unused=True)
+            finally:
+                connection.close()
+        except pika.exceptions.AMQPError:
+            pass  # still in use, or the broker is gone (a private node stopped first)
+
+
+def driver_setup(request: pytest.FixtureRequest) -> DriverSetup:
+    """The run's DriverSetup, made once per client session (the describe job runs once)."""
+    client_session = request.getfixturevalue("client_session")
+    setup = getattr(client_session, _SETUP_ATTRIBUTE, None)
+    if setup is None:
+        lacks, problem, run = describe(client_session.client_cmd, amqp_uri=client_session.amqp_uri,
+                                       rpc_exchange=client_session.rpc_exchange)
+        exchange = names.DEFAULT_RPC_EXCHANGE if "exchange" in lacks else client_session.rpc_exchange
+        note = f"describe: lacks {sorted(lacks) or 'nothing'}" + (f" ({problem})" if problem else "")
+        setup = DriverSetup(client_session, exchange, lacks, note)
+        setattr(client_session, _SETUP_ATTRIBUTE, setup)
+        request.config.add_cleanup(setup.close)
+    return setup
+
+
+def needs(*features: str):
+    """Marks a client test as needing optional client features (spec 16): without them it is capability absent."""
+    unknown = set(features) - set(oracle_driver.FEATURES)
+    if unknown:
+        raise ValueError(f"unknown client features {sorted(unknown)}")
+
+    def mark(function):
+        function.client_features = tuple(features)
+        return function
+    return mark
+
+
+@pytest.fixture(autouse=True)
+def _client_feature_gate(request: pytest.FixtureRequest) -> None:
+    """Imported by the client suite's modules: a test needing a feature the driver declares absent is skipped as
+    ``capability absent`` (in setup, where the plugin classes it so)."""
+    wanted = getattr(getattr(request, "function", None), "client_features", ())
+    if not wanted:
+        return
+    setup = driver_setup(request)
+    missing = [feature for feature in wanted if not setup.has(feature)]
+    if missing:
+        pytest.skip(f"capability absent: the driver declares its client lacks {', '.join(missing)}")
 
 
 @pytest.fixture
-def client_check(client_session, trace: Trace) -> Iterator[ClientCheck]:
-    check = ClientCheck(client_session, trace)
+def client_check(request: pytest.FixtureRequest, client_session, trace: Trace) -> Iterator[ClientCheck]:
+    check = ClientCheck(driver_setup(request), trace)
     yield check
     check.close()
 
@@ -20,3 +121,15 @@ def client_check(client_session, trace: Trace) -> Iterator[ClientCheck]:
 def echoed(args, kwargs=None) -> dict:
     """What the probe's normal reply returns for a call."""
     return {"args": list(args), "kwargs": dict(kwargs or {})}
+
+
+def unknown_service() -> str:
+    return f"kit_nosuch_{uuid.uuid4().hex[:8]}"
+
+
+def judge_run(evidence: Evidence, run: DriverResult, charge: tuple[str, ...] = oracle_driver.DRIVER_CONTRACT,
+              why: str = "", hang_charge: tuple[str, ...] | None = None) -> list:
+    """The driver's run judged (a crash charged to ``charge``, a hang to ``hang_charge`` or else ``charge``); the
+    outcomes, or the test ends here."""
+    outcomes = evidence.apply(oracle_driver.run(run.observed, charge, why, hang_charge))
+    return evidence.need(outcomes, "the driver's outcomes")
