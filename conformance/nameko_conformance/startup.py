@@ -193,6 +193,20 @@ class _AnyId:
         return True
 
 
+def fuzz_option_problems(seed: str | None, examples: int | None, seconds: float | None) -> list[str]:
+    problems = []
+    if seed is not None and seed not in ("derandomize", "random"):
+        try:
+            int(seed)
+        except ValueError:
+            problems.append(f"--fuzz-seed {seed}: give 'derandomize', 'random' or an integer")
+    if examples is not None and examples < 1:
+        problems.append(f"--fuzz-examples {examples}: give at least 1")
+    if seconds is not None and seconds <= 0:
+        problems.append(f"--fuzz-seconds {seconds:g}: give a positive number of seconds")
+    return problems
+
+
 def usage_message(problems: list[str]) -> str:
     if len(problems) == 1:
         return f"nameko-conformance: {problems[0]}"
@@ -356,10 +370,11 @@ def check_options(config: Any) -> None:
         observer=config.getoption("observer") or "auto",
         broker_mode=config.getoption("broker") or "auto",
     )
-    if not any((options.target_uri, options.target_cmd, options.client_cmd, options.capabilities, options.baseline,
-                options.amqp_uri, options.observer != "auto")):
-        return
-    problems = usage_problems(options, set(load_registry().requirements) if options.baseline else None)
+    problems = fuzz_option_problems(config.getoption("fuzz_seed"), config.getoption("fuzz_examples"),
+                                    config.getoption("fuzz_seconds"))
+    if any((options.target_uri, options.target_cmd, options.client_cmd, options.capabilities, options.baseline,
+            options.amqp_uri, options.observer != "auto")):
+        problems += usage_problems(options, set(load_registry().requirements) if options.baseline else None)
     if problems:
         raise pytest.UsageError(usage_message(problems))
 

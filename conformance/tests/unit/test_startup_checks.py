@@ -139,3 +139,12 @@ def test_own_console_script_runs_with_this_interpreter_when_not_on_path(monkeypa
     assert startup.own_command("./serve --x") == "./serve --x"
     monkeypatch.setattr(startup.shutil, "which", lambda name: "/usr/bin/" + name)
     assert startup.own_command("nameko-conformance testee nameko") == "nameko-conformance testee nameko"
+
+
+def test_fuzz_options_are_checked_before_the_run():
+    """A fuzz seed that is no integer, or a non-positive example count or budget, is a usage mistake."""
+    assert startup.fuzz_option_problems(None, None, None) == []
+    assert startup.fuzz_option_problems("random", 5, 1.5) == []
+    assert startup.fuzz_option_problems("42", None, None) == []
+    found = startup.fuzz_option_problems("lucky", 0, -1.0)
+    assert len(found) == 3 and "--fuzz-seed lucky" in found[0]
