@@ -296,6 +296,7 @@ def main(argv=None) -> int:
                 print("record: no rabbitmq-server found for a private node; use --node-url/--ctl-node",
                       file=sys.stderr)
                 return 2
+            print("record: starting a private RabbitMQ node (about 5 s) …", file=sys.stderr, flush=True)
             node = stack.enter_context(PrivateNode())
             print(mask(f"record: private node {node.nodename} (RabbitMQ {node.version}) at {node.amqp_url}"),
                   file=sys.stderr)
