@@ -91,6 +91,12 @@ def _parser() -> argparse.ArgumentParser:
     driver = sub.add_parser("driver", help="run a client driver the kit ships (for --client-cmd), e.g. "
                                            "--client-cmd 'nameko-conformance driver nameko'")
     driver.add_argument("name", choices=sorted(DRIVERS), help="; ".join(f"{k}: {v}" for k, v in DRIVERS.items()))
+    validate = sub.add_parser("validate", help="judge one wire message, a fixture file or a JSON-lines capture "
+                                               "(FILE or - for standard input) against the spec")
+    validate.add_argument("file", help="a message object (fixture form), a fixture file, or JSON lines; - reads stdin")
+    validate.add_argument("--role", choices=("request", "reply", "event"),
+                          help="what the messages are (default: the message's role, else inferred from where it "
+                               "was published)")
     rep = sub.add_parser("report", help="render report.md (and the summary) from a report.json")
     rep.add_argument("json_report")
     rep.add_argument("--output", help="write Markdown there (default: stdout)")
@@ -309,6 +315,9 @@ def _dispatch(argv: list[str]) -> int:
         return _testee(args)
     if args.command == "driver":
         return _driver(args)
+    if args.command == "validate":
+        from nameko_conformance import validate
+        return validate.main(args.file, args.role)
     return _report(args)
 
 

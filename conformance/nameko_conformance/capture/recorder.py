@@ -199,6 +199,15 @@ def _error_tree(error):
         yield from _error_tree(child)
 
 
+def oracle_judge(message: WireMessage) -> tuple[bool, list[str]]:
+    """The recorder's default judge: the oracle's message-level checks (the schemas included), as
+    ``nameko-conformance validate`` judges a message. A publish that is no request, reply or event is valid."""
+    if message.role is None:
+        return True, []
+    from nameko_conformance.validate import record_judge
+    return record_judge(message)
+
+
 def judge_case(case: RecordedCase, judge: MessageJudge) -> RecordedCase:
     """Marks ``case`` valid when every message is; else invalid, with the requirements broken and the reasons."""
     reasons: list[str] = []
@@ -219,7 +228,7 @@ def judge_case(case: RecordedCase, judge: MessageJudge) -> RecordedCase:
 
 # -- grouping free-form traffic into cases (the CLI) ------------------------------------------------------------
 
-def group_into_cases(messages: list[WireMessage], judge: MessageJudge | None = schema_judge) -> list[RecordedCase]:
+def group_into_cases(messages: list[WireMessage], judge: MessageJudge | None = oracle_judge) -> list[RecordedCase]:
     """One case per RPC call (request and replies sharing a correlation id) and one per event, in order; each
     judged valid or invalid by ``judge`` (None leaves every case valid)."""
     cases: list[RecordedCase] = []

@@ -142,11 +142,12 @@ def test_dispatch_to_another_exchange_fails_evt_1():
 
 
 def test_report_marks_which_requirements_rest_on_the_firehose():
-    verdicts = {"RPC-REPLY-1": {"evidence": [{"test": "t1"}, {"test": "t2"}]},
-                "RPC-REPLY-2": {"evidence": [{"test": "t1"}]},
-                "DEV-1": {"evidence": []}}
+    verdicts = {"RPC-REPLY-1": {"examined_by": ["t1", "t2"]},
+                "RPC-REPLY-2": {"examined_by": ["t1"]},
+                "DEV-1": {"examined_by": []}}
     mark_evidence_sources(verdicts, {"t2": {"RPC-REPLY-1"}}, "firehose")
     assert verdicts["RPC-REPLY-1"]["firehose_evidence"] is True
-    assert verdicts["RPC-REPLY-1"]["evidence"][1]["firehose"] is True
+    assert verdicts["RPC-REPLY-1"]["observed_through"] == "firehose"
     assert verdicts["RPC-REPLY-2"]["firehose_evidence"] is False
+    assert verdicts["RPC-REPLY-2"]["observed_through"] == "kit queues (firehose running)"
     assert verdicts["DEV-1"]["firehose_evidence"] is False and "observed_through" not in verdicts["DEV-1"]
