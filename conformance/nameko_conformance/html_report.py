@@ -126,7 +126,8 @@ text-decoration:none;text-align:center}
 a.tile.dim{opacity:.35;filter:saturate(.6)}
 a.tile:focus,a.tile:hover{outline:2px solid #1d2430}
 .chapter.hidden,.req.hidden,.hidden{display:none}
-details.req{background:var(--card);border:1px solid var(--line);border-radius:6px;margin:4px 0}
+details.req{background:var(--card);border:1px solid var(--line);border-radius:6px;margin:4px 0;
+scroll-margin-top:150px}
 details.req>summary{cursor:pointer;padding:6px 10px;display:flex;gap:8px;align-items:baseline;list-style:none}
 details.req>summary::-webkit-details-marker{display:none}
 details.req>summary:before{content:"\\25B8";color:var(--muted)}
@@ -564,6 +565,14 @@ def requirement_item(document: dict, req_id: str, entry: dict, tests_by_id: dict
     why = why_of(entry)
     if why and verdict not in ("pass",):
         body.append(f'<div class="why"><b>why:</b> {clipped_pre(why, MAX_TEXT_BYTES)}</div>')
+    accepted = [b for b in _list(entry.get("baseline")) if isinstance(b, dict)]
+    if accepted:
+        listed = "".join(f"<li>accepts <code>{esc(b.get('accepts'))}</code>"
+                         + ("" if _text(b.get("reason")) in ("", why) else f": {esc(clip(b.get('reason'), 400)[0])}")
+                         + "</li>" for b in accepted[:MAX_TESTS_LISTED])
+        body.append(f'<h5 class="muted">baseline</h5><ul class="baseline">{listed}</ul>')
+    if entry.get("observed_through"):
+        body.append(f'<p class="muted">judged from: {esc(entry.get("observed_through"))}</p>')
     groups = grouped_by_code(findings)
     shown = groups[:MAX_FINDINGS_PER_REQUIREMENT]
     for number, group in enumerate(shown, 1):

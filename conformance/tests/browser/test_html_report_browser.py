@@ -97,7 +97,9 @@ def expand(driver, req_id: str):
     from selenium.webdriver.common.by import By
 
     item = driver.find_element(By.ID, f"req-{req_id}")
-    item.find_element(By.TAG_NAME, "summary").click()
+    summary = item.find_element(By.TAG_NAME, "summary")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", summary)  # clear of the sticky filters
+    summary.click()
     assert item.get_attribute("open") is not None
     return item
 

@@ -231,3 +231,13 @@ def test_problem_verdict_without_findings_shows_what_its_tests_saw(verdict):
         assert piece in item, piece
     passing = markup[markup.index('id="req-R-2"'):]
     assert "no reply within 5 s" not in passing.split("</details>")[0]  # a pass needs no such context
+
+
+def test_baseline_entries_and_where_a_verdict_was_judged_are_shown():
+    markup = html_report.render({"requirements": {"R-1": {
+        "verdict": "known deviation", "observed_through": "firehose",
+        "baseline": [{"accepts": "R-1/slug", "reason": "nameko <2.14> does this"}],
+        "findings": [{"code": "R-1/slug", "accepted_by": "R-1/slug", "observed": "o", "expected": "e"}]}}})
+    assert "accepts <code>R-1/slug</code>: nameko &lt;2.14&gt; does this" in markup
+    assert "judged from: firehose" in markup and "accepted by the baseline: R-1/slug" in markup
+    assert 'class="finding tolerated"' in markup
