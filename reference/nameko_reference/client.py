@@ -101,8 +101,8 @@ class RpcCaller:
             self.transport.delete_queue(self.queue)
 
     def call_async(self, service, method, args=(), kwargs=None, headers=None, timeout=None):
-        if not self._ready and not self._stopped and self.transport.connected:
-            self.setup()
+        if not self._listening:
+            self.setup()  # the first call declares the reply queue; after a reconnection recovery does
         future = Future()
         message = self.table.new_call(service, method, args, kwargs or {}, headers, future)  # RequestTooLarge
         correlation_id = message.properties["correlation_id"]
