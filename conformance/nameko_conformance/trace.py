@@ -15,7 +15,7 @@ from collections import deque
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Protocol
 
-from nameko_conformance.capture.wire import WireMessage
+from nameko_conformance.capture.wire import WireMessage, jsonable, jsonable_key
 
 _MAX_BODY_SHOWN = 300
 _BROKER_POLL_INTERVAL = 0.02
@@ -46,6 +46,17 @@ class Seen:
     at: float = field(default_factory=time.monotonic)
     size: int | None = None  # the body's real size when ``body`` keeps only its first bytes
     digest: str = ""  # sha256 of the whole body when ``body`` keeps only its first bytes
+
+    def __post_init__(self) -> None:
+        # A target (or a hostile test) may put anything in names and values: invalid UTF-8 as bytes, odd AMQP
+        # types. Kept as plain JSON data from here on, so no report or rendering can trip over them.
+        if isinstance(self.exchange, (bytes, bytearray)):
+            self.exchange = jsonable_key(self.exchange)
+        if isinstance(self.routing_key, (bytes, bytearray)):
+            self.routing_key = jsonable_key(self.routing_key)
+        self.properties = {name: jsonable(value) for name, value in (self.properties or {}).items()}
+        if self.headers is not None:
+            self.headers = jsonable(self.headers)
 
     @property
     def body_size(self) -> int:
