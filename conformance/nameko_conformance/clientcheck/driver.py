@@ -17,6 +17,7 @@ import subprocess
 import tempfile
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from nameko_conformance.oracle import driver as oracle_driver
 
@@ -157,15 +158,12 @@ def _read_bounded(path: str) -> str | None:
 
 
 def describe(client_cmd: str, *, amqp_uri: str, rpc_exchange: str | None,
-             wall_clock_limit: float = DEFAULT_GRACE_SECONDS) -> tuple[frozenset[str], str | None, DriverResult]:
-    """Asks the driver which optional features its implementation lacks (spec 16, the describe job): (lacking
-    features, a problem with the answer or None, the run)."""
+             wall_clock_limit: float = DEFAULT_GRACE_SECONDS) -> tuple[Any, DriverResult]:
+    """Asks the driver which optional features its implementation lacks (spec 16, the describe job): the oracle's
+    judgement of the answer (its value: the lacking features) and the run."""
     run = run_driver(client_cmd, DESCRIBE_JOB, amqp_uri=amqp_uri, rpc_exchange=rpc_exchange,
                      wall_clock_limit=wall_clock_limit)
-    if run.observed is None or run.observed.hung or run.exit_code != 0:
-        return frozenset(), f"the driver did not answer the describe job ({run.status})", run
-    lacks, problem = oracle_driver.capabilities(run.observed.document)
-    return lacks, problem, run
+    return oracle_driver.describe_answer(run.observed), run
 
 
 def _kill_group(process: subprocess.Popen) -> None:

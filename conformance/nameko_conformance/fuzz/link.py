@@ -2,6 +2,9 @@
 
 The suite's ``KitPeer`` keeps every message of a test for its trace; a fuzz run sends thousands, so this link
 keeps only the replies not yet taken and a short history of the last messages for failure reports.
+
+Like the suite's peers, it also holds a queue named like its reply_to: a reply the target publishes to the default
+exchange lands there (marked ``DEFAULT_CATCHER``) instead of vanishing, so the oracle charges it to RPC-REPLY-1.
 """
 
 from __future__ import annotations
@@ -16,9 +19,12 @@ import pika.exceptions
 
 from nameko_conformance.amqp import _basic_properties, connect, seen_from_delivery
 from nameko_conformance.messages import MessageFactory, Outgoing
+from nameko_conformance.oracle.reply import DEFAULT_CATCHER
 from nameko_conformance.trace import Seen
 
 HISTORY = 12
+REPLY_QUEUE = "fuzz reply queue"
+MAX_KEPT_REPLIES = 1000  # replies never taken (wrong correlation ids) are kept up to this many, oldest dropped
 
 
 class FuzzLink:
@@ -31,18 +37,26 @@ class FuzzLink:
         queue = f"conformance-kit.fuzz-{self.reply_key}"
         self.channel.queue_declare(queue, exclusive=True, auto_delete=True)
         self.channel.queue_bind(queue, rpc_exchange, routing_key=self.reply_key)
-        self.channel.basic_consume(queue, self._on_reply, auto_ack=True)
+        self.channel.basic_consume(queue, self._collector(REPLY_QUEUE), auto_ack=True)
+        self.channel.queue_declare(self.reply_key, exclusive=True, auto_delete=True)  # the default exchange's key
+        self.channel.basic_consume(self.reply_key, self._collector(DEFAULT_CATCHER), auto_ack=True)
         self.factory = MessageFactory(service, rpc_exchange, self.reply_key)
         self.history: deque[Seen] = deque(maxlen=HISTORY)
         self._replies: dict[str | None, Seen] = {}
+        self.sent_ids: set[str | None] = set()  # every correlation id sent: a reply carrying none of them is a stray
 
-    def _on_reply(self, channel, method, properties, body) -> None:
-        seen = seen_from_delivery("received", method, properties, body, "fuzz reply queue")
-        self._replies[seen.properties.get("correlation_id")] = seen
-        self.history.append(seen)
+    def _collector(self, via: str):
+        def collect(channel, method, properties, body) -> None:
+            seen = seen_from_delivery("received", method, properties, body, via)
+            if len(self._replies) >= MAX_KEPT_REPLIES:
+                self._replies.pop(next(iter(self._replies)))
+            self._replies.setdefault(seen.properties.get("correlation_id"), seen)
+            self.history.append(seen)
+        return collect
 
     def send(self, out: Outgoing) -> Outgoing:
         self.channel.basic_publish(out.exchange, out.routing_key, out.body, _basic_properties(out))
+        self.sent_ids.add(out.properties.get("correlation_id"))
         self.history.append(Seen("sent", out.exchange, out.routing_key, dict(out.properties), out.headers, out.body))
         return out
 
@@ -74,6 +88,12 @@ class FuzzLink:
 
     def drain(self, seconds: float) -> None:
         self.connection.process_data_events(time_limit=seconds)
+
+    def take_strays(self, known: set) -> list[Seen]:
+        """Takes the replies whose correlation id is none of ``known``: replies with a correlation id the kit never
+        sent (RPC-REPLY-2)."""
+        stray_ids = [correlation_id for correlation_id in self._replies if correlation_id not in known]
+        return [self._replies.pop(correlation_id) for correlation_id in stray_ids]
 
     def forget_replies(self) -> None:
         self._replies.clear()

@@ -2,8 +2,9 @@
 
 Each check publishes its example (the echo property: a batch of requests back to back) and a sentinel echo right
 behind it, then judges each reply and proves with the sentinel's reply that the target still answers (MAL-9,
-MAL-12). Pipelining keeps one broker round trip per example however many messages it holds. Checks raise
-``ConformanceFailure`` naming the requirement broken.
+MAL-12). Pipelining keeps one broker round trip per example however many messages it holds. Every reply goes
+through the oracle's reply checks, as in the regular suite; the checks hand their judgements to the runner
+(``context.judge``), which ends the example at a finding so Hypothesis can shrink it.
 """
 
 from __future__ import annotations
@@ -12,21 +13,20 @@ import json
 import time
 from typing import Any
 
-from nameko_conformance.fuzz.canonical import compare
+from nameko_conformance.fuzz.canonical import REQUIREMENT_LEVELS, compare
 from nameko_conformance.fuzz.link import FuzzLink
 from nameko_conformance.fuzz.raw_json import SUCCESS, RawJsonCase
 from nameko_conformance.fuzz.runner import ExampleContext
-from nameko_conformance.outcomes import ConformanceFailure
+from nameko_conformance.oracle import reply as replies, strict_json
+from nameko_conformance.oracle.model import Check, Judgement, short
 from nameko_conformance.trace import Seen
 
 REPLY_TIMEOUT = 5.0
 NO_REPLY_GRACE = 0.5   # after the sentinel's reply, how long a reply published before it may still be in flight
 STACK_CAP = 10         # CTX-5: parents kept
 NO_REPLY = "none"
-
-
-def _fail(message: str, *requirements: str) -> None:
-    raise ConformanceFailure(message, requirements)
+# What the echo comparison examines: member order carries no meaning (SER-6); the rest as canonical tags them.
+ECHO_REQUIREMENTS = tuple(REQUIREMENT_LEVELS) + ("SER-6",)
 
 
 def reply_kind(reply: Seen | None) -> tuple[str, Any]:
@@ -46,12 +46,33 @@ def reply_kind(reply: Seen | None) -> tuple[str, Any]:
     return (error.get("exc_type") if isinstance(error, dict) else repr(error)), error
 
 
+def judge_reply(link: FuzzLink, out, reply: Seen) -> Judgement:
+    """Everything the suite checks on any reply: routing (RPC-REPLY-1), correlation (RPC-REPLY-2), content type
+    (RPC-REPLY-6), and a strict JSON envelope valid against the reply schema (RPC-REPLY-3, SER-1/3/7/8)."""
+    check = Check()
+    check.merge(replies.routing(reply, link.reply_key, link.rpc_exchange))
+    check.merge(replies.correlation(reply, out.correlation_id))
+    check.merge(replies.content_type(reply, out.properties.get("content_type") or "application/json"))
+    envelope = replies.envelope(reply)
+    request_value, _ = strict_json.decode(out.body)
+    if request_value is not None and strict_json.tagged_object(request_value) is not None:
+        # echo returns a tagged object it was sent unchanged (SER-9); SER-8 is about what a sender makes up
+        envelope = Judgement(envelope.examined - {"SER-8"},
+                             tuple(f for f in envelope.findings if f.requirement != "SER-8"),
+                             envelope.value, envelope.inconclusive)
+    check.merge(envelope)
+    return check.done()
+
+
 def send_batch_with_sentinel(link: FuzzLink, context: ExampleContext, outs: list, liveness: str) -> list:
     """Publishes ``outs`` back to back, then a sentinel echo; returns their replies in order (None for a message
-    the target did not answer). Fails with ``liveness`` when the sentinel gets no reply."""
+    the target did not answer), each judged by the oracle's reply checks. The sentinel's reply must be that echo's
+    own correct reply (``liveness``); a missing reply when replies with unknown correlation ids came is charged to
+    RPC-REPLY-2."""
     for out in outs:
         context.sent = link.send(out)
-    sentinel = link.send(link.factory.request("echo", [f"sentinel-{outs[-1].correlation_id}"]))
+    token = f"sentinel-{outs[-1].correlation_id}"
+    sentinel = link.send(link.factory.request("echo", [token]))
     expected = [out.correlation_id for out in outs]
     sentinel_seen_at = None
 
@@ -66,14 +87,28 @@ def send_batch_with_sentinel(link: FuzzLink, context: ExampleContext, outs: list
         return time.monotonic() - sentinel_seen_at >= NO_REPLY_GRACE
 
     link.wait_until(settled, REPLY_TIMEOUT)
-    replies = [link.pop_reply(correlation_id) for correlation_id in expected]
-    if link.pop_reply(sentinel.correlation_id) is None:
-        unanswered = [out for out, reply in zip(outs, replies) if reply is None]
+    replies_seen = [link.pop_reply(correlation_id) for correlation_id in expected]
+    sentinel_reply = link.pop_reply(sentinel.correlation_id)
+    strays = link.take_strays(link.sent_ids)
+    for out, reply in zip(outs, replies_seen):
+        if reply is not None:
+            context.sent = out
+            context.judge(judge_reply(link, out, reply))
+    if sentinel_reply is None:
+        unanswered = [out for out, reply in zip(outs, replies_seen) if reply is None]
         context.sent = unanswered[0] if unanswered else outs[-1]
         context.outcome = "no reply to the sentinel echo published after the example"
-        _fail(f"expected the target to go on answering after this example, saw no reply to an echo published "
-              f"right after it within {REPLY_TIMEOUT:.0f} s", liveness)
-    return replies
+        if strays:
+            context.judge(replies.missing_reply(sentinel.correlation_id, "the sentinel echo", "", strays, liveness))
+    else:
+        context.judge(judge_reply(link, sentinel, sentinel_reply))
+    context.judge(replies.still_serving(sentinel_reply, token, liveness))
+    if strays and any(reply is None for reply in replies_seen):
+        missing = next(out for out, reply in zip(outs, replies_seen) if reply is None)
+        context.sent = missing
+        context.judge(replies.missing_reply(missing.correlation_id, missing.routing_key, f"within {REPLY_TIMEOUT:.0f} s",
+                                            strays, "RPC-REPLY-9"))
+    return replies_seen
 
 
 def send_with_sentinel(link: FuzzLink, context: ExampleContext, out, liveness: str) -> Seen | None:
@@ -92,8 +127,8 @@ def check_echo_batch(link: FuzzLink, examples: list, context: ExampleContext) ->
     raws = [json.dumps(body, ensure_ascii=ensure_ascii, allow_nan=False).encode("utf-8")
             for body, ensure_ascii in examples]
     outs = [link.factory.request("echo", body=raw) for raw in raws]
-    replies = send_batch_with_sentinel(link, context, outs, "MAL-12")
-    for (body, _), raw, out, reply in zip(examples, raws, outs, replies):
+    replies_seen = send_batch_with_sentinel(link, context, outs, "MAL-12")
+    for (body, _), raw, out, reply in zip(examples, raws, outs, replies_seen):
         context.sent = out
         _judge_echo(body, raw, reply, context)
 
@@ -102,17 +137,19 @@ def _judge_echo(body: dict, raw: bytes, reply: Seen | None, context: ExampleCont
     kind, detail = reply_kind(reply)
     context.outcome = f"{kind}: {detail!r}"[:300]
     if kind != SUCCESS:
-        _fail(f"expected a success reply from echo for a valid request of {len(raw)} bytes, saw {kind}",
-              "RPC-REPLY-9" if kind == NO_REPLY else "TESTEE-2", "MAL-12")
+        requirement = "RPC-REPLY-9" if kind == NO_REPLY else "TESTEE-2"
+        context.judge(Check(requirement, "MAL-12").fail(
+            requirement, "no-reply" if kind == NO_REPLY else "echo-not-success",
+            f"a success reply from echo for a valid request of {len(raw)} bytes", kind, reply).done())
     differences = compare({"args": body["args"], "kwargs": body["kwargs"]}, detail)
-    must = [d for d in differences if d.level == "MUST"]
-    if must:
-        _fail(f"expected echo to return args and kwargs unchanged, saw {len(differences)} difference(s): "
-              f"{must[0].describe()}", *dict.fromkeys(d.requirement for d in must))
-    if differences:
-        context.soft_fail(ConformanceFailure(
-            f"expected echo to return args and kwargs unchanged, saw {differences[0].describe()}",
-            tuple(dict.fromkeys(d.requirement for d in differences))))
+    must = Check(*ECHO_REQUIREMENTS)
+    should = Check()
+    for difference in differences:
+        target = must if difference.level == "MUST" else should
+        target.fail(difference.requirement, "echo-changed", "echo to return args and kwargs unchanged",
+                    difference.describe(), reply)
+    context.judge(must.done())
+    context.judge(should.done(), soft=True)
 
 
 def check_invalid_body(link: FuzzLink, case: RawJsonCase, must_requirements: tuple[str, ...],
@@ -122,10 +159,12 @@ def check_invalid_body(link: FuzzLink, case: RawJsonCase, must_requirements: tup
     reply = send_with_sentinel(link, context, out, "MAL-9")
     kind, detail = reply_kind(reply)
     context.outcome = f"{kind}: {detail!r}"[:300]
-    allowed = case.allowed_outcomes
-    if kind not in allowed:
-        _fail(f"expected {' or '.join(allowed)} for the invalid body {case.id} ({case.description}), saw {kind}",
-              *(must_requirements or case.outcome_requirements))
+    requirements = must_requirements or case.outcome_requirements
+    check = Check(*requirements)
+    if kind not in case.allowed_outcomes:
+        check.fail(requirements[0], "outcome-not-allowed", f"{' or '.join(case.allowed_outcomes)} for the invalid "
+                   f"body {case.id} ({case.description})", kind, reply)
+    context.judge(check.done())
 
 
 def check_context(link: FuzzLink, headers: dict, context: ExampleContext) -> None:
@@ -134,16 +173,22 @@ def check_context(link: FuzzLink, headers: dict, context: ExampleContext) -> Non
     reply = send_with_sentinel(link, context, out, "MAL-9")
     kind, detail = reply_kind(reply)
     context.outcome = f"{kind}: {detail!r}"[:300]
+    check = Check("TESTEE-5")
     if kind != SUCCESS or not isinstance(detail, dict) or "context" not in detail:
-        _fail(f"expected context() to return {{context, call_id_stack}}, saw {kind}: {detail!r}"[:300], "TESTEE-5")
+        check.fail("TESTEE-5", "context-reply", "context() to return {context, call_id_stack}",
+                   f"{kind}: {short(detail)}", reply)
+        context.judge(check.done())
     data = {key[len("nameko."):]: value for key, value in headers.items()
             if key.startswith("nameko.") and key != "nameko.call_id_stack"}
     differences = compare(data, detail["context"])
     if differences:
-        _fail(f"expected the worker's context data to be the request's nameko.* headers, saw "
-              f"{differences[0].describe()}", "TESTEE-5")
+        check.fail("TESTEE-5", "context-data", "the worker's context data to be the request's nameko.* headers",
+                   differences[0].describe(), reply)
     incoming = headers.get("nameko.call_id_stack") or []
     stack = detail.get("call_id_stack")
+    requirement = "CTX-5" if len(incoming) > STACK_CAP else "CTX-4"
+    check.examine(requirement)
     if not isinstance(stack, list) or stack[:-1] != incoming[-STACK_CAP:]:
-        _fail(f"expected the worker's stack to be the newest {STACK_CAP} incoming entries {incoming[-STACK_CAP:]!r} "
-              f"followed by its own call id, saw {stack!r}", "CTX-5" if len(incoming) > STACK_CAP else "CTX-4")
+        check.fail(requirement, "worker-stack", f"the worker's stack to be the newest {STACK_CAP} incoming entries "
+                   f"{short(incoming[-STACK_CAP:])} followed by its own call id", short(stack), reply)
+    context.judge(check.done())

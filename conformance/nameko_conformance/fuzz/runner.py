@@ -20,6 +20,7 @@ from typing import Any, Callable
 from nameko_conformance import progress
 from nameko_conformance.capture.wire import WireMessage
 from nameko_conformance.messages import Outgoing
+from nameko_conformance.oracle.model import Check, Finding, Judgement
 from nameko_conformance.outcomes import ConformanceFailure
 
 DERANDOMIZE = "derandomize"
@@ -47,13 +48,39 @@ class FuzzOptions:
             raise ValueError(f"--fuzz-seed takes 'derandomize', 'random' or an integer, not {self.seed!r}") from None
 
 
+class FuzzFailure(ConformanceFailure):
+    """An example the oracle found fault with; ``judgement`` holds its findings (stable codes)."""
+
+    def __init__(self, judgement: Judgement, message: str | None = None):
+        first = judgement.findings[0].message if judgement.findings else "a fuzz finding"
+        super().__init__(message or first, tuple(f.requirement for f in judgement.findings))
+        self.judgement = judgement
+
+
 @dataclass
 class ExampleContext:
-    """What the property's check tells the runner about the example under way."""
+    """What the property's check tells the runner about the example under way, and what the oracle examined over
+    all examples so far."""
 
     sent: Outgoing | None = None
     outcome: str = ""
     should_failures: list[tuple[ConformanceFailure, Outgoing | None, str]] = field(default_factory=list)
+    examined: set = field(default_factory=set)
+    inconclusive: dict = field(default_factory=dict)
+
+    def judge(self, judgement: Judgement, soft: bool = False) -> object:
+        """Records what a check examined; a finding ends the example (Hypothesis then shrinks it), unless ``soft``
+        (a SHOULD-level difference: kept and reported after the run, so the search goes on for MUST failures).
+        Returns the value the check decoded."""
+        self.examined |= judgement.examined
+        for requirement, why in judgement.inconclusive:
+            self.inconclusive.setdefault(requirement, why)
+        if judgement.findings:
+            if not soft:
+                raise FuzzFailure(judgement)
+            if not self.should_failures:
+                self.should_failures.append((FuzzFailure(judgement), self.sent, self.outcome))
+        return judgement.value
 
     def soft_fail(self, failure: ConformanceFailure) -> None:
         """A SHOULD-level difference: kept and reported after the run, so the search goes on for MUST failures."""
@@ -67,6 +94,16 @@ class FuzzReport:
     seconds: float
     seed: int | None
     budget_spent: bool
+    examined: frozenset = frozenset()
+    inconclusive: tuple = ()
+
+    def judgement(self) -> Judgement:
+        """What the oracle examined over the run's examples (all without findings, or the run would have raised)."""
+        check = Check(*sorted(self.examined))
+        for requirement, why in self.inconclusive:
+            if requirement not in self.examined:
+                check.undecided(requirement, why)
+        return check.done()
 
 
 def message_document(name: str, failure: ConformanceFailure, sent: Outgoing | None, outcome: str,
@@ -89,7 +126,8 @@ def save_example(directory: Path, document: dict) -> Path:
 
 def run_property(name: str, strategy: Any, check: Callable[[Any, ExampleContext], None], options: FuzzOptions,
                  save_dir: Path, replay_args: list[str], echo: Callable[[str], None] = print) -> FuzzReport:
-    """Runs ``check(example, context)`` on examples of ``strategy``; raises ConformanceFailure on a failure."""
+    """Runs ``check(example, context)`` on examples of ``strategy``; raises FuzzFailure (the shrunk example's
+    findings, what was examined before it, the saved message and its replay) on a failure."""
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import seed as hypothesis_seed
 
@@ -132,16 +170,17 @@ def run_property(name: str, strategy: Any, check: Callable[[Any, ExampleContext]
         budget_spent = True
     except ConformanceFailure:
         failure, sent, outcome = failures[-1]  # Hypothesis runs the shrunk example last
-        raise _reported(name, failure, sent, outcome, seed, save_dir, replay_args) from None
+        raise _reported(name, failure, sent, outcome, seed, save_dir, replay_args, context) from None
     finally:
         progress.fuzz_done(name, count, time.monotonic() - started)
     if context.should_failures:
         failure, sent, outcome = context.should_failures[0]
-        raise _reported(name, failure, sent, outcome, seed, save_dir, replay_args) from None
-    return FuzzReport(count, time.monotonic() - started, seed, budget_spent)
+        raise _reported(name, failure, sent, outcome, seed, save_dir, replay_args, context) from None
+    return FuzzReport(count, time.monotonic() - started, seed, budget_spent, frozenset(context.examined),
+                      tuple(context.inconclusive.items()))
 
 
-def _reported(name, failure, sent, outcome, seed, save_dir, replay_args) -> ConformanceFailure:
+def _reported(name, failure, sent, outcome, seed, save_dir, replay_args, context=None) -> FuzzFailure:
     document = message_document(name, failure, sent, outcome, seed)
     path = save_example(save_dir, document)
     replay = shlex.join(["nameko-conformance", "replay", str(path), *replay_args])
@@ -150,4 +189,12 @@ def _reported(name, failure, sent, outcome, seed, save_dir, replay_args) -> Conf
              json.dumps(document["message"])[:4000],
              f"saved to {path}", f"replay: {replay}",
              f"seed: {document['seed']}"]
-    return ConformanceFailure("\n".join(line for line in lines if line), failure.requirements)
+    findings = failure.judgement.findings if isinstance(failure, FuzzFailure) else tuple(
+        Finding(r, f"{r}/fuzz", "conformance", str(failure).splitlines()[0]) for r in failure.requirements)
+    # Each finding names the saved example and its replay, so the report alone reproduces it.
+    findings = tuple(Finding(f.requirement, f.code, f.expected, f"{f.observed} (fuzz {name}: shrunk example saved "
+                                                                 f"to {path}; replay: {replay})", f.messages)
+                     for f in findings)
+    examined = frozenset(context.examined) if context is not None else frozenset()
+    judgement = Judgement(examined | {f.requirement for f in findings}, findings)
+    return FuzzFailure(judgement, "\n".join(line for line in lines if line))

@@ -163,19 +163,35 @@ def surfaced_error(outcome: Any, exc_type: str, value: str, what: str, requireme
     return check.done()
 
 
-def capabilities(text: str) -> tuple[frozenset[str], str | None]:
-    """The features a driver declares its implementation lacks (answer to the describe job), and a problem with
-    the answer or None. A driver that ignores ``describe`` answers ``{"outcomes": []}``: it lacks nothing."""
+def outcome_channel(observed: DriverRun) -> Judgement:
+    """DRIVER-8: the outcome document came through the outcome file (a MAY: standard output decides nothing)."""
+    check = Check()
+    if observed.channel == "outcome file":
+        check.examine("DRIVER-8")
+    else:
+        check.undecided("DRIVER-8", "the driver writes its outcomes to standard output")
+    return check.done()
+
+
+def describe_answer(observed: DriverRun) -> Judgement:
+    """DRIVER-9: the answer to the describe job; the features the driver declares its implementation lacks (a
+    driver that ignores ``describe`` answers ``{"outcomes": []}``: it lacks nothing)."""
+    check = Check("DRIVER-9")
+    if observed.hung or observed.exit_code != 0:
+        check.fail("DRIVER-9", "describe-failed", "an answer to the describe job, exit status 0",
+                   "no answer within the limit" if observed.hung else f"exit status {observed.exit_code}")
+        return check.done(frozenset())
     try:
-        document = json.loads(text.strip() or "null")
+        document = json.loads(observed.document.strip() or "null")
     except ValueError as exc:
-        return frozenset(), f"the describe answer is not JSON ({exc})"
-    if not isinstance(document, dict):
-        return frozenset(), f"the describe answer is not an object: {short(document)}"
-    lacks = document.get("lacks", [])
+        check.fail("DRIVER-9", "describe-not-json", "a JSON answer to the describe job", f"{exc}")
+        return check.done(frozenset())
+    lacks = document.get("lacks", []) if isinstance(document, dict) else None
     if not isinstance(lacks, list) or not all(isinstance(f, str) for f in lacks):
-        return frozenset(), f"'lacks' is not an array of names: {short(lacks)}"
+        check.fail("DRIVER-9", "describe-lacks", "an object whose 'lacks' is an array of feature names",
+                   short(document))
+        return check.done(frozenset())
     unknown = sorted(set(lacks) - set(FEATURES))
     if unknown:
-        return frozenset(set(lacks) & set(FEATURES)), f"unknown features {unknown}; known: {', '.join(FEATURES)}"
-    return frozenset(lacks), None
+        check.fail("DRIVER-9", "unknown-feature", f"features of {', '.join(FEATURES)}", short(unknown))
+    return check.done(frozenset(lacks) & frozenset(FEATURES))

@@ -37,6 +37,7 @@ class DriverSetup:
     rpc_exchange: str
     lacks: frozenset[str] = frozenset()
     note: str = ""
+    described: Any = None  # the oracle's judgement of the answer to the describe job
     closers: list[Callable[[], None]] = field(default_factory=list)
 
     @property
@@ -76,11 +77,13 @@ def driver_setup(request: pytest.FixtureRequest) -> DriverSetup:
     client_session = request.getfixturevalue("client_session")
     setup = getattr(client_session, _SETUP_ATTRIBUTE, None)
     if setup is None:
-        lacks, problem, run = describe(client_session.client_cmd, amqp_uri=client_session.amqp_uri,
-                                       rpc_exchange=client_session.rpc_exchange)
+        described, _ = describe(client_session.client_cmd, amqp_uri=client_session.amqp_uri,
+                                rpc_exchange=client_session.rpc_exchange)
+        lacks = described.value
         exchange = names.DEFAULT_RPC_EXCHANGE if "exchange" in lacks else client_session.rpc_exchange
+        problem = "; ".join(f.message for f in described.findings)
         note = f"describe: lacks {sorted(lacks) or 'nothing'}" + (f" ({problem})" if problem else "")
-        setup = DriverSetup(client_session, exchange, lacks, note)
+        setup = DriverSetup(client_session, exchange, lacks, note, described)
         setattr(client_session, _SETUP_ATTRIBUTE, setup)
         request.config.add_cleanup(setup.close)
     return setup

@@ -68,12 +68,15 @@ def _requests(shown: BasicRun, evidence) -> list:
     return evidence.need(shown.requests() or None, "a request from the driver's client at the probe")
 
 
-@pytest.mark.req("DRIVER-1", "DRIVER-2", "DRIVER-3", "DRIVER-5", "DRIVER-7")
+@pytest.mark.req("DRIVER-1", "DRIVER-2", "DRIVER-3", "DRIVER-5", "DRIVER-7", "DRIVER-8", "DRIVER-9")
 def test_driver_makes_each_call_once_and_reports_outcomes(shown, evidence):
-    """The driver uses the given exchange, makes each call once and writes one outcome per call, exiting 0."""
+    """The driver answers the describe job, uses the given exchange, makes each call once and writes one outcome
+    per call (to the outcome file when it uses one), exiting 0."""
+    evidence.apply(shown.setup.described)
     requests = shown.probe.requests
     evidence.apply(clients.one_request_per_call([r.method for r in requests], [c.method for c in shown.calls],
                                                 [shown.probe.trace_entry(r) for r in requests]))
+    evidence.apply(drivers.outcome_channel(shown.run.observed))
     judge_run(evidence, shown.run)
 
 

@@ -9,12 +9,14 @@ from typing import Iterator
 import pytest
 
 from nameko_conformance.fuzz.link import FuzzLink
-from nameko_conformance.fuzz.runner import FuzzOptions, run_property
+from nameko_conformance.fuzz.runner import FuzzFailure, FuzzOptions, run_property
 from nameko_conformance.plugin import KIT_KEY
 from nameko_conformance.registry import load_registry
 from nameko_conformance.uri import mask
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.capability("server")]
+# Every reply the fuzzer sees is judged as the regular suite judges a reply (oracle.reply): each test cites
+# RPC-REPLY-1, -2, -3, -6 and SER-1, -3, -7, -8 besides its property's own requirements.
 
 
 @pytest.fixture
@@ -35,8 +37,10 @@ def link(conformance_session) -> Iterator[FuzzLink]:
 
 
 @pytest.fixture
-def fuzz(request, conformance_session, trace):
-    """run(name, strategy, check): the property under the session's fuzz options; failures name a replay."""
+def fuzz(request, conformance_session, trace, evidence):
+    """run(name, strategy, check): the property under the session's fuzz options. What the oracle examined over
+    all examples, and the findings of a failing (shrunk) example, go into the test's evidence; a finding names the
+    saved example and its replay."""
     kit = request.config.stash[KIT_KEY]
     options = FuzzOptions(kit.fuzz_examples, kit.fuzz_seconds, kit.fuzz_seed)
     save_dir = Path(kit.report_dir or "conformance-report") / "fuzz-examples"
@@ -47,8 +51,13 @@ def fuzz(request, conformance_session, trace):
         try:
             report = run_property(name, strategy, check, options, save_dir, replay,
                                   echo=lambda line: trace.note(line))
+        except FuzzFailure as failure:
+            trace.note(str(failure))
+            evidence.apply(failure.judgement)
+            return
         finally:
             trace.messages.extend(link.history)
+        evidence.apply(report.judgement())
         trace.note(f"{name}: {report.examples} examples in {report.seconds:.1f} s"
                    + (" (time budget spent)" if report.budget_spent else ""))
     return run
@@ -59,7 +68,8 @@ def _must_only(requirements) -> tuple[str, ...]:
     return tuple(r for r in requirements if r in registry and registry[r].strength != "MAY")
 
 
-@pytest.mark.req("TESTEE-2", "SER-2", "SER-4", "SER-5", "SER-6", "SER-13", "MAL-12")
+@pytest.mark.req("TESTEE-2", "SER-2", "SER-4", "SER-5", "SER-6", "SER-13", "MAL-12", "RPC-REPLY-1", "RPC-REPLY-2", "RPC-REPLY-3",
+                 "RPC-REPLY-6", "SER-1", "SER-3", "SER-7", "SER-8")
 def test_valid_requests_round_trip_through_echo(fuzz, link, strategies):
     """Any valid request's args and kwargs come back from echo unchanged, as typed JSON; the target keeps serving.
 
@@ -70,7 +80,8 @@ def test_valid_requests_round_trip_through_echo(fuzz, link, strategies):
          lambda batch, context: check_echo_batch(link, batch, context), link)
 
 
-@pytest.mark.req("MAL-1", "MAL-4", "MAL-9", "MAL-16", "SER-12")
+@pytest.mark.req("MAL-1", "MAL-4", "MAL-9", "MAL-16", "SER-12", "RPC-REPLY-1", "RPC-REPLY-2", "RPC-REPLY-3",
+                 "RPC-REPLY-6", "SER-1", "SER-3", "SER-7", "SER-8")
 def test_invalid_bodies_get_an_allowed_outcome(fuzz, link, strategies):
     """Every invalid raw body gets an outcome the spec allows for it, and the target keeps serving."""
     from nameko_conformance.fuzz.properties import check_invalid_body
@@ -79,7 +90,8 @@ def test_invalid_bodies_get_an_allowed_outcome(fuzz, link, strategies):
          lambda case, context: check_invalid_body(link, case, _must_only(case.outcome_requirements), context), link)
 
 
-@pytest.mark.req("TESTEE-5", "CTX-4", "CTX-5", "MAL-9")
+@pytest.mark.req("TESTEE-5", "CTX-4", "CTX-5", "MAL-9", "RPC-REPLY-1", "RPC-REPLY-2", "RPC-REPLY-3",
+                 "RPC-REPLY-6", "SER-1", "SER-3", "SER-7", "SER-8")
 def test_context_headers_reach_the_worker(fuzz, link, strategies):
     """Random context header tables reach the worker's context unchanged; the stack is extended and capped.
 
