@@ -26,6 +26,7 @@ MAX_TAIL_BYTES_IN_FINDING = 2048
 MAX_TAIL_LINES_IN_FINDING = 20
 MAX_TAIL_BYTES = 16384
 MAX_TESTS_LISTED = 12
+MAX_SEARCH_BYTES = 600  # of a requirement's ID, text and why, searched by the page's find box
 MAX_CONTEXT_TESTS = 3  # test records shown for a problem verdict that has no findings
 
 # Verdicts in display order, with the CSS class of their colour. Unknown verdicts get "v-other".
@@ -50,7 +51,7 @@ VERDICT_MEANINGS = {
     "fail": "a requirement the target breaks; fails the gate",
     "stale baseline": "the baseline excuses a deviation the target no longer shows; fails the gate",
     "kit error": "the kit itself failed while checking",
-    "masked": "a failure of another requirement kept this one from being judged",
+    "masked": "a finding earlier in its test kept the test from reaching it",
     "inconclusive": "examined, but what was seen cannot decide it",
     "known deviation": "fails as the target's baseline says it does",
     "non-strict": "a SHOULD the target breaks (fails only with --strict)",
@@ -68,6 +69,7 @@ PROBLEM_VERDICTS = ("fail", "stale baseline", "kit error", "masked", "inconclusi
                     "non-strict", "informational")
 LEVEL_ORDER = ("MUST", "MUST NOT", "REQUIRED", "SHALL", "SHALL NOT", "SHOULD", "SHOULD NOT", "RECOMMENDED",
                "NOT RECOMMENDED", "MAY", "OPTIONAL", "WITHDRAWN")
+
 
 # --- text helpers ---------------------------------------------------------------------------------------------
 
@@ -139,7 +141,7 @@ def requirements_of(document: dict) -> dict[str, dict]:
 
 def verdict_of(entry: dict) -> str:
     verdict = entry.get("verdict")
-    return verdict if isinstance(verdict, str) and verdict else "not examined"
+    return verdict if isinstance(verdict, str) and verdict else "verdict not recorded"
 
 
 def why_of(entry: dict) -> str:
@@ -231,8 +233,8 @@ def render(document: Any) -> str:
         '<link rel="icon" href="data:,">',
         f"<title>{esc(title)}</title>",
         f"<style>{CSS}</style></head>",
-        f"<body data-problems=\"{esc(json.dumps([v for v in PROBLEM_VERDICTS]))}\"><main>",
-        summary_section(document, requirements, counts),
+        f"<body data-problems=\"{esc(json.dumps(list(PROBLEM_VERDICTS)))}\"><main>",
+        summary_section(document, counts),
         filters_section(requirements, counts),
         matrix_section(requirements),
         requirements_section(document, requirements, tests_by_id, budget),
@@ -244,7 +246,7 @@ def render(document: Any) -> str:
     return "\n".join(parts) + "\n"
 
 
-def summary_section(document: dict, requirements: dict[str, dict], counts: dict[str, int]) -> str:
+def summary_section(document: dict, counts: dict[str, int]) -> str:
     summary = _dict(document.get("summary"))
     target, broker = _dict(document.get("target")), _dict(document.get("broker"))
     kit, spec, options = _dict(document.get("kit")), _dict(document.get("spec")), _dict(document.get("options"))
@@ -332,7 +334,7 @@ def filters_section(requirements: dict[str, dict], counts: dict[str, int]) -> st
 
 
 def _data_attrs(req_id: str, entry: dict) -> str:
-    search = f"{req_id} {_text(entry.get('text'))} {why_of(entry)}".lower()
+    search = clip(f"{req_id} {_text(entry.get('text'))} {why_of(entry)}".lower(), MAX_SEARCH_BYTES)[0]
     return (f'data-verdict="{esc(verdict_of(entry))}" data-level="{esc(entry.get("level"))}" '
             f'data-role="{esc(entry.get("role"))}" data-search="{esc(search)}"')
 
@@ -379,7 +381,7 @@ def requirement_item(document: dict, req_id: str, entry: dict, tests_by_id: dict
                f'{esc(verdict)}</span><span class="lvl">{esc(entry.get("level"))}</span>'
                f'<span class="role">{esc(entry.get("role"))}</span><span class="stext">{esc(text)}</span>'
                f"{n_findings}</summary>")
-    body = [f"<p>{esc(entry.get('text'))}</p>"]
+    body = [f"<p>{esc(clip(entry.get('text'), MAX_TEXT_BYTES)[0])}</p>"]
     why = why_of(entry)
     if why and verdict not in ("pass",):
         body.append(f'<div class="why"><b>why:</b> {clipped_pre(why, MAX_TEXT_BYTES)}</div>')
