@@ -54,7 +54,9 @@ class Seen:
             self.exchange = jsonable_key(self.exchange)
         if isinstance(self.routing_key, (bytes, bytearray)):
             self.routing_key = jsonable_key(self.routing_key)
-        self.properties = {name: jsonable(value) for name, value in (self.properties or {}).items()}
+        # Basic properties are short strings or numbers: bad bytes become escaped text, so ids stay comparable.
+        self.properties = {name: jsonable_key(value) if isinstance(value, (bytes, bytearray)) else jsonable(value)
+                           for name, value in (self.properties or {}).items()}
         if self.headers is not None:
             self.headers = jsonable(self.headers)
 

@@ -14,7 +14,7 @@ import uuid
 import pika
 
 from .polled_queue import PolledQueue
-from .wire import BASIC_PROPERTY_NAMES, DEFAULT_RPC_EXCHANGE, WireMessage, infer_role, jsonable
+from .wire import BASIC_PROPERTY_NAMES, DEFAULT_RPC_EXCHANGE, WireMessage, infer_role, jsonable, jsonable_key
 
 TRACE_EXCHANGE = "amq.rabbitmq.trace"
 PUBLISH_TRACE_KEY = "publish.#"
@@ -27,8 +27,10 @@ class TraceDecodeError(ValueError):
 def decode_trace(trace_headers: dict, body: bytes, *, rpc_exchange: str = DEFAULT_RPC_EXCHANGE) -> WireMessage:
     """The original publish described by one firehose trace delivery (its headers table and body)."""
     try:
-        exchange = jsonable(trace_headers["exchange_name"])
-        routing_keys = [jsonable(key) for key in trace_headers["routing_keys"]]
+        # Names are AMQP short strings; one that is not UTF-8 (a hostile publisher's) is kept as text with its
+        # bad bytes escaped, so every name stays a str.
+        exchange = jsonable_key(trace_headers["exchange_name"])
+        routing_keys = [jsonable_key(key) for key in trace_headers["routing_keys"]]
         original = trace_headers.get("properties") or {}
     except (KeyError, TypeError) as error:
         raise TraceDecodeError(f"not a firehose publish trace: {trace_headers!r}") from error

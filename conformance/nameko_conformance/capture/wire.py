@@ -152,7 +152,7 @@ class WireMessage:
             data["body_text"] = text
             try:
                 data["body"] = json.loads(text)
-            except ValueError:
+            except (ValueError, RecursionError):  # not JSON, or nested deeper than a parser goes: text only
                 pass
         if self.routed_queues is not None:
             data["routed_queues"] = list(self.routed_queues)

@@ -119,7 +119,7 @@ def describe(message: Any) -> dict:
     out: dict[str, Any] = {}
     for name in ("direction", "via", "exchange", "routing_key", "routed_queues"):
         value = getattr(message, name, None)
-        if value is not None and value != "":
+        if value is not None and (value != "" or name == "exchange"):  # "" is the default exchange: keep it
             out[name] = list(value) if isinstance(value, (tuple, list)) else value
     props = getattr(message, "properties", None) or {}
     out["properties"] = {k: v for k, v in dict(props).items() if v is not None}

@@ -85,3 +85,19 @@ def queue_flags(results: dict[str, Any], requirement: str, slug: str, queue: str
         else:
             check.fail(requirement, slug, f"{queue} {expected}", "; ".join(f"{k}: {v}" for k, v in results.items()))
     return check.done()
+
+
+def no_transient_shared_queues(listed: dict | None, service: str) -> Judgement:
+    """TOPO-10: of the queues named for the service (its service queue, its handler and reply queues), none is both
+    non-durable and non-exclusive, from the broker's own list (RabbitMQ lists exclusive queues as non-durable)."""
+    check = Check("TOPO-10")
+    if listed is None:
+        check.undecided("TOPO-10", "queue flags need the broker's own list of queues (--broker private)")
+        return check.done()
+    mine = {name: flags for name, flags in listed.items() if service in name
+            and not name.startswith(("conformance-kit.", f"{names.service_queue(service)}_probe"))}
+    transient = sorted(n for n, f in mine.items() if not f.get("durable") and not f.get("exclusive"))
+    if transient:
+        check.fail("TOPO-10", "transient-shared-queue", "no queue both non-durable and non-exclusive",
+                   short(transient))
+    return check.done()

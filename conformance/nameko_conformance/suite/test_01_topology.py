@@ -6,7 +6,7 @@ import pytest
 
 from nameko_conformance.launcher import LaunchedTarget
 from nameko_conformance.oracle import names, reply as replies, topology, values
-from nameko_conformance.suite._steps import call_error
+from nameko_conformance.suite._steps import call_error, call_ok, listed_queue_flags
 
 # The declarations TOPO-4 allows for rpc-S, tried one after the other as equivalent declares.
 SERVICE_QUEUE_DECLARATIONS = {"classic, durable, no arguments": None,
@@ -79,3 +79,11 @@ def test_two_instances_share_the_service_queue(peer, service, conformance_sessio
             peer.evidence.apply(replies.exactly_one(peer.replies_for(out.correlation_id), out.routing_key, "TOPO-8"))
     finally:
         second.stop()
+
+
+@pytest.mark.capability("server")
+@pytest.mark.req("TOPO-10")
+def test_no_queue_is_transient_and_shared(peer, service, conformance_session):
+    """None of the service's queues is both non-durable and non-exclusive (seen in the broker's own list)."""
+    call_ok(peer, "echo", "queues in place")
+    peer.evidence.apply(topology.no_transient_shared_queues(listed_queue_flags(conformance_session), service))

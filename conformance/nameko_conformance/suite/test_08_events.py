@@ -7,7 +7,7 @@ import pytest
 
 from nameko_conformance.messages import MessageFactory
 from nameko_conformance.oracle import broker_side, events, names, reply as replies, values
-from nameko_conformance.suite._steps import at_broker, call_ok, needs_firehose, reply_to, success
+from nameko_conformance.suite._steps import at_broker, call_ok, listed_queue_flags, needs_firehose, reply_to, success
 
 EVENT_HEADERS = {"nameko.call_id_stack": ["kit.root.1"], "nameko.language": "de"}
 HANDLER_METHODS = {"service_pool": "on_ping_pool", "singleton": "on_ping_singleton", "broadcast": "on_ping_broadcast"}
@@ -61,21 +61,6 @@ def events_received(peer, expected_count, timeout=5.0):
         if not isinstance(received, list) or len(received) >= expected_count or time.monotonic() > deadline:
             return received
         peer.pump(0.05)
-
-
-def listed_queue_flags(conformance_session):
-    """name → {durable, auto_delete, exclusive} from the broker's own list, where the kit owns the node."""
-    node = getattr(conformance_session.broker, "node", None)
-    if node is None:
-        return None
-    out = node.ctl("list_queues", "-q", "--no-table-headers", "name", "durable", "auto_delete", "exclusive")
-    flags = {}
-    for line in out.splitlines():
-        parts = line.split("\t")
-        if len(parts) == 4:
-            flags[parts[0]] = {k: v.strip() == "true" for k, v in zip(("durable", "auto_delete", "exclusive"),
-                                                                      parts[1:])}
-    return flags
 
 
 @pytest.mark.capability("server", "events-handle")
