@@ -274,8 +274,12 @@ def _report(args: argparse.Namespace) -> int:
     document = json.loads(Path(args.json_report).read_text("utf-8"))
     text = markdown(document)
     if args.output:
+        from nameko_conformance import html_report
         Path(args.output).write_text(text, "utf-8")
+        html = Path(args.output).with_suffix(".html")
+        html.write_text(html_report.render(document), "utf-8")
         print("\n".join(summary_lines(document)))
+        print(f"HTML report: {html.resolve().as_uri()}")
     else:
         print(text)
     return EXIT_PASS if document["summary"]["gate"] else EXIT_FAIL

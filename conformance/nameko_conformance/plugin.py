@@ -409,3 +409,6 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     terminalreporter.write_sep("=", "nameko conformance verdicts")
     for line in reporting.summary_lines(document):
         terminalreporter.write_line(line)
+    kit = config.stash.get(KIT_KEY, None)
+    if kit is not None and kit.report_dir:
+        terminalreporter.write_line(f"HTML report: {(Path(kit.report_dir) / 'report.html').resolve().as_uri()}")

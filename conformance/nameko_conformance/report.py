@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from nameko_conformance import html_report
 from nameko_conformance.oracle.verdicts import ORDER, TEST_KIT_ERROR, gate, requirement_verdicts
 from nameko_conformance.uri import mask
 
@@ -168,3 +169,4 @@ def write(document: dict, directory: Path) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "report.json").write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", "utf-8")
     (directory / "report.md").write_text(markdown(document), "utf-8")
+    (directory / "report.html").write_text(html_report.render(document), "utf-8")
