@@ -80,7 +80,9 @@ class Registry:
         chosen = set()
         for pattern in patterns:
             for req in self.requirements.values():
-                if fnmatch.fnmatchcase(req.id, pattern) or fnmatch.fnmatchcase(req.chapter, pattern):
+                chapter = req.chapter.removesuffix(".md")
+                if fnmatch.fnmatchcase(req.id, pattern) or fnmatch.fnmatchcase(req.chapter, pattern) \
+                        or fnmatch.fnmatchcase(chapter, pattern):
                     chosen.add(req.id)
         return chosen
 
