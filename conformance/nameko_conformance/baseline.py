@@ -86,3 +86,25 @@ class Baseline:
                 reason += f" ({item['spec_deviation']})"
             entries.append(Entry(req, reason, code, pattern))
         return cls(path, tuple(entries))
+
+
+def draft_from_report(document: dict, previous: dict | None = None) -> dict:
+    """A baseline accepting exactly the findings of a report (fail, non-strict and informational verdicts, and the
+    known deviations it already accepted), one entry per finding code. Reasons, evidence and spec deviations are
+    carried over from ``previous`` by requirement and code; a new entry's reason says it is still to be written."""
+    old = {(e.get("id"), e.get("finding")): e for e in (previous or {}).get("deviations", [])}
+    by_id = {e.get("id"): e for e in (previous or {}).get("deviations", [])}
+    entries = []
+    for req_id, verdict in document.get("requirements", {}).items():
+        if verdict.get("verdict") not in ("fail", "non-strict", "informational", "known deviation", "stale baseline"):
+            continue
+        for code in sorted({f["code"] for f in verdict.get("findings", [])}):
+            source = old.get((req_id, code)) or by_id.get(req_id) or {}
+            entry = {"id": req_id, "finding": code,
+                     "reason": source.get("reason") or "TO WRITE: what the implementation does, and why"}
+            for key in ("evidence", "spec_deviation"):
+                if source.get(key):
+                    entry[key] = source[key]
+            entries.append(entry)
+    target = (previous or {}).get("target") or (document.get("target") or {}).get("command") or "the target"
+    return {"target": target, "deviations": entries}

@@ -97,6 +97,11 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--role", choices=("request", "reply", "event"),
                           help="what the messages are (default: the message's role, else inferred from where it "
                                "was published)")
+    draft = sub.add_parser("baseline", help="draft a baseline that accepts exactly the findings of a report.json "
+                                             "(reasons carried over from --previous)")
+    draft.add_argument("json_report")
+    draft.add_argument("--previous", help="an earlier baseline whose reasons, evidence and spec deviations to keep")
+    draft.add_argument("--output", help="write it there (default: stdout)")
     rep = sub.add_parser("report", help="render report.md (and the summary) from a report.json")
     rep.add_argument("json_report")
     rep.add_argument("--output", help="write Markdown there (default: stdout)")
@@ -319,6 +324,16 @@ def _dispatch(argv: list[str]) -> int:
         return _testee(args)
     if args.command == "driver":
         return _driver(args)
+    if args.command == "baseline":
+        from nameko_conformance.baseline import draft_from_report
+        previous = json.loads(Path(args.previous).read_text("utf-8")) if args.previous else None
+        text = json.dumps(draft_from_report(json.loads(Path(args.json_report).read_text("utf-8")), previous),
+                          indent=2, ensure_ascii=False) + "\n"
+        if args.output:
+            Path(args.output).write_text(text, "utf-8")
+        else:
+            sys.stdout.write(text)
+        return EXIT_PASS
     if args.command == "validate":
         from nameko_conformance import validate
         return validate.main(args.file, args.role)
