@@ -5,9 +5,14 @@ ConnectionLost instead of waiting for their timeout; a request delivered but not
 broke is delivered again (at-least-once, CONN-3); a reply the broker refuses becomes an error reply (CONN-12).
 """
 
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -139,3 +144,35 @@ def test_a_request_delivered_but_not_acknowledged_is_delivered_again(served):
         pending.result()
     wait_until(lambda: service.executions.count(token) >= 2, 60, "the redelivered request runs again")
     assert client[service.name].echo("again") == "again"
+
+
+def test_the_server_process_outlives_a_long_outage_with_a_call_in_flight(node, tmp_path):
+    """Where nameko exits (DEV-28): the broker stays away longer than any publish retry while a method runs."""
+    name = f"outage_{uuid.uuid4().hex[:8]}"
+    log_path = tmp_path / "server.log"
+    env = dict(os.environ, OUTAGE_SERVICE=name, PYTHONUNBUFFERED="1")
+    with open(log_path, "wb") as log_file:
+        server = subprocess.Popen([sys.executable, "-m", "nameko_reference.cli", "--amqp-uri", node.amqp_url,
+                                   "serve", "outage_service:Outage"],
+                                  cwd=Path(__file__).parent, env=env, stdout=log_file, stderr=subprocess.STDOUT)
+    try:
+        wait_until(lambda: b"serving" in log_path.read_bytes() or server.poll() is not None, 60, "server start")
+        with ClusterClient(node.amqp_url, timeout=60) as client:
+            pending = client[name].slow.call_async(2)
+            time.sleep(0.5)
+            node.restart(hard=True, down_seconds=12)
+            with pytest.raises(ConnectionLost):
+                pending.result()
+        assert server.poll() is None, log_path.read_text(errors="replace")[-3000:]
+        with ClusterClient(node.amqp_url, timeout=60) as client:
+            wait_until(lambda: client[name].ping() == "pong", 60, "the server answers after the outage")
+        assert server.poll() is None
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(10)
+    assert server.returncode == 0
+    assert "Traceback" not in log_path.read_text(errors="replace")
