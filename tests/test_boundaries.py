@@ -50,6 +50,17 @@ def test_reference_imports_neither_the_kit_nor_nameko():
     assert offending(REFERENCE, {"nameko_conformance", "nameko"}) == []
 
 
+ORACLE = KIT / "oracle"
+IO_MODULES = {"pika", "socket", "subprocess", "threading", "asyncio", "os", "time", "pytest", "urllib", "http"}
+
+
+def test_the_oracle_is_pure():
+    """Judgements take observations and return findings: the oracle touches no broker, process, clock or test
+    runner (it reads the schemas through the kit's data module, which caches them)."""
+    assert python_files(ORACLE), "the oracle package is missing"
+    assert offending(ORACLE, IO_MODULES) == []
+
+
 def test_only_the_reference_transport_imports_pika():
     assert offending(REFERENCE, {"pika"}, allowed_files=("transport.py",)) == []
 
