@@ -162,6 +162,13 @@ def valid_cases(rng, count):
     return cases
 
 
+def peak_rss_kib(pid):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmHWM in /proc status")
+
+
 @pytest.fixture
 def hostile_server(tmp_path):
     service = f"hostile_{uuid.uuid4().hex[:10]}"
@@ -255,6 +262,10 @@ def test_hostile_corpus_neither_kills_nor_loops_the_server(hostile_server):
         assert echo_of(["nocid"], {})(reply) is None
     assert answered["valid"] == 1000
 
+    peak_rss_mb = peak_rss_kib(process.pid) / 1024
+    # A generous bound that catches unbounded growth, not a performance figure.
+    assert peak_rss_mb < 500, f"server peak RSS {peak_rss_mb:.0f} MB"
+
     # The queue drains: after a graceful stop nothing is left in it, acknowledged or not.
     process.send_signal(signal.SIGTERM)
     assert process.wait(60) == 0
@@ -268,4 +279,4 @@ def test_hostile_corpus_neither_kills_nor_loops_the_server(hostile_server):
     assert output.count("acknowledged without reply: request has no reply_to") == unanswerable["no reply_to"]
     print(f"hostile corpus: {len(bad)} bad, {len(cases) - len(bad)} valid, "
           f"{sum(answered.values()) + len(no_cid_replies)} answered, {sum(unanswerable.values())} unanswerable, "
-          f"{time.monotonic() - started:.1f} s")
+          f"{time.monotonic() - started:.1f} s, server peak RSS {peak_rss_mb:.0f} MB")
