@@ -29,6 +29,7 @@ DATA = ("schemas", "fixtures", "spec")
 TEST_PATTERNS = ("test_oracle_*.py",)
 # test_oracle_client*.py judge oracle/client.py and oracle/driver.py, which this run does not mutate.
 SKIPPED_TESTS = ("test_oracle_client",)
+HELPERS = ("oracle_fakes.py",)  # fake messages and declare outcomes the tests share
 KILLED = {1, 3}
 SURVIVED = {0}
 
@@ -47,6 +48,8 @@ def lay_out(work: Path) -> None:
         for test in sorted((REPO / "conformance" / "tests" / "unit").glob(pattern)):
             if not test.name.startswith(SKIPPED_TESTS):
                 shutil.copy2(test, tests / test.name)
+    for helper in HELPERS:
+        shutil.copy2(REPO / "conformance" / "tests" / "unit" / helper, tests / helper)
     shutil.copy2(HERE / "setup.cfg", work / "setup.cfg")
 
 
