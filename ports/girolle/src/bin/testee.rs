@@ -83,13 +83,10 @@ fn payload_from(args: &Value, kwargs: &Value) -> Payload {
     payload
 }
 
-fn arg(payload: &Payload, index: usize, name: &str) -> Value {
-    payload
-        .args()
-        .get(index)
-        .cloned()
-        .or_else(|| payload.kwargs().get(name).cloned())
-        .unwrap_or(Value::Null)
+/// The handler's arguments by name, through girolle's own signature check (the one its `#[girolle]` macro
+/// generates): a wrong number of arguments or an unknown keyword fails with girolle's IncorrectSignature.
+fn inputs(payload: Payload, names: &[&str]) -> GirolleResult<Vec<Value>> {
+    girolle::nameko_utils::build_inputs_fn_service(names, payload)
 }
 
 fn echo() -> RpcTask {
@@ -106,8 +103,9 @@ fn raise_error() -> RpcTask {
         "raise_error",
         std::sync::Arc::new(|_ctx, payload| {
             Box::pin(async move {
-                let exc_type = arg(&payload, 0, "exc_type").as_str().unwrap_or("").to_string();
-                let message = arg(&payload, 1, "message").as_str().unwrap_or("").to_string();
+                let values = inputs(payload, &["exc_type", "message"])?;
+                let exc_type = values[0].as_str().unwrap_or("").to_string();
+                let message = values[1].as_str().unwrap_or("").to_string();
                 let remote = serde_json::from_value(json!({
                     "exc_path": format!("girolle_testee.{}", exc_type),
                     "exc_type": exc_type,
@@ -125,7 +123,7 @@ fn sleep() -> RpcTask {
         "sleep",
         std::sync::Arc::new(|_ctx, payload| {
             Box::pin(async move {
-                let seconds = arg(&payload, 0, "seconds");
+                let seconds = inputs(payload, &["seconds"])?.remove(0);
                 tokio::time::sleep(Duration::from_secs_f64(seconds.as_f64().unwrap_or(0.0).max(0.0))).await;
                 Ok(seconds)
             })
@@ -136,8 +134,9 @@ fn sleep() -> RpcTask {
 fn context() -> RpcTask {
     RpcTask::new(
         "context",
-        std::sync::Arc::new(|ctx, _payload| {
+        std::sync::Arc::new(|ctx, payload| {
             Box::pin(async move {
+                inputs(payload, &[])?;
                 let (context, stack) = worker_context(&ctx);
                 Ok(json!({"context": context, "call_id_stack": stack}))
             })
@@ -150,9 +149,10 @@ fn call() -> RpcTask {
         "call",
         std::sync::Arc::new(|ctx, payload| {
             Box::pin(async move {
-                let target = arg(&payload, 0, "service").as_str().unwrap_or("").to_string();
-                let method = arg(&payload, 1, "method").as_str().unwrap_or("").to_string();
-                let nested = payload_from(&arg(&payload, 2, "args"), &arg(&payload, 3, "kwargs"));
+                let values = inputs(payload, &["service", "method", "args", "kwargs"])?;
+                let target = values[0].as_str().unwrap_or("").to_string();
+                let method = values[1].as_str().unwrap_or("").to_string();
+                let nested = payload_from(&values[2], &values[3]);
                 ctx.rpc.call(&target, &method, nested).await
             })
         }),
@@ -164,8 +164,9 @@ fn dispatch() -> RpcTask {
         "dispatch",
         std::sync::Arc::new(|ctx, payload| {
             Box::pin(async move {
-                let event_type = arg(&payload, 0, "event_type").as_str().unwrap_or("").to_string();
-                let data = arg(&payload, 1, "payload");
+                let mut values = inputs(payload, &["event_type", "payload"])?;
+                let data = values.remove(1);
+                let event_type = values[0].as_str().unwrap_or("").to_string();
                 ctx.events.dispatch(service(), &event_type, &data).await?;
                 Ok(Value::Null)
             })
@@ -176,8 +177,11 @@ fn dispatch() -> RpcTask {
 fn events_received() -> RpcTask {
     RpcTask::new(
         "events_received",
-        std::sync::Arc::new(|_ctx, _payload| {
-            Box::pin(async move { Ok(Value::Array(EVENTS_RECEIVED.lock().unwrap().clone())) })
+        std::sync::Arc::new(|_ctx, payload| {
+            Box::pin(async move {
+                inputs(payload, &[])?;
+                Ok(Value::Array(EVENTS_RECEIVED.lock().unwrap().clone()))
+            })
         }),
     )
 }
