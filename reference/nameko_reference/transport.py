@@ -116,6 +116,7 @@ class Transport:
         self._recovery_listeners = []
         self._closing = False
         self._failures = 0
+        self._last_error = None
         self.last_refusal = None  # why the broker last closed the publish channel
         self._ready = Future()
 
@@ -132,7 +133,8 @@ class Transport:
             self.close()
             if isinstance(exc, TransportError):
                 raise
-            raise TransportError(f"no broker answered within {timeout} s: {self.uris}") from exc
+            raise TransportError(f"cannot connect to {[_safe_uri(uri) for uri in self.uris]} within {timeout} s "
+                                 f"(last error: {describe(self._last_error)})") from exc
         return self
 
     @property
@@ -175,18 +177,26 @@ class Transport:
     def _retry(self, error):
         """Schedule the next attempt, or give up when this transport does not (or no longer) try."""
         self._failures += 1
+        self._last_error = error
         if self._closing:
             self._ioloop.stop()
             return
         first = not self._ready.done()
+        if first and login_refused(error):
+            # Users are cluster-wide: another node or another try would refuse the same login.
+            self._ready.set_exception(TransportError(
+                f"the broker refused the login at {_safe_uri(self._attempted_uri)}: {describe(error)}"))
+            self._ioloop.stop()
+            return
         if (first and time.monotonic() >= self._deadline) or (not first and not self.reconnect):
             if first:
-                self._ready.set_exception(TransportError(f"cannot connect to {self.uris}: {error}"))
+                self._ready.set_exception(TransportError(
+                    f"cannot connect to {[_safe_uri(uri) for uri in self.uris]}: {describe(error)}"))
             self._ioloop.stop()
             return
         delay = backoff_delay(self._failures, len(self.uris))
         log.warning("AMQP connection to %s failed (%s); next attempt in %.2f s", _safe_uri(self._attempted_uri),
-                    error, delay)
+                    describe(error), delay)
         self._ioloop.call_later(delay, self._connect)
 
     def _on_open_error(self, connection, error):
@@ -521,6 +531,22 @@ class Transport:
         self.publish(message, on_confirm=future.set_result)
         if not future.result(timeout):
             raise TransportError("the broker did not confirm the publish")
+
+
+def describe(error):
+    """A readable one-line account of a connection error (some pika errors have an empty str)."""
+    text = str(error)
+    return text if text.strip("() ,") else repr(error)
+
+
+def login_refused(error):
+    """Whether a connection attempt failed because the broker refused the credentials or the vhost."""
+    refusals = (pika.exceptions.ProbableAuthenticationError, pika.exceptions.ProbableAccessDeniedError,
+                pika.exceptions.AuthenticationError)
+    if isinstance(error, refusals):
+        return True
+    text = str(error)
+    return "ACCESS_REFUSED" in text or "(403)" in text or "NOT_ALLOWED" in text
 
 
 def _safe_uri(uri):
