@@ -169,11 +169,18 @@ def no_void_headers(message: Any) -> Judgement:
 
 
 def root_stacks(requests: list) -> Judgement:
-    """CTX-11: a client outside any worker starts each call's stack with one entry, distinct per call."""
-    check = Check("CTX-11")
-    stacks = [(r.headers or {}).get(names.CALL_ID_STACK_HEADER) for r in requests]
-    if not all(isinstance(s, list) and len(s) == 1 for s in stacks):
-        check.fail("CTX-11", "root-stack-length", "a one-entry call id stack per call", short(stacks), *requests[:3])
+    """CTX-11: a client outside any worker starts each call's stack with one entry, distinct per call. A stack that
+    is no array is CTX-2's finding and decides nothing here."""
+    check = Check()
+    stacks = [s for s in ((r.headers or {}).get(names.CALL_ID_STACK_HEADER) for r in requests) if isinstance(s, list)]
+    if not stacks or len(stacks) != len(requests):
+        missing = len(requests) - len(stacks)
+        if missing and all(names.CALL_ID_STACK_HEADER in (r.headers or {}) for r in requests):
+            return check.undecided("CTX-11", f"{missing} call id stacks are no arrays (CTX-2)").done()
+    check.examine("CTX-11")
+    if len(stacks) != len(requests) or not all(len(s) == 1 for s in stacks):
+        shown = [(r.headers or {}).get(names.CALL_ID_STACK_HEADER) for r in requests]
+        check.fail("CTX-11", "root-stack-length", "a one-entry call id stack per call", short(shown), *requests[:3])
     elif len({str(s[0]) for s in stacks}) != len(stacks):
         check.fail("CTX-11", "root-entry-reused", "a root entry that identifies each call", short(stacks),
                    *requests[:3])

@@ -21,7 +21,7 @@ import pytest
 
 from nameko_conformance.clientcheck.checks import ClientCheck
 from nameko_conformance.clientcheck.driver import DriverResult, describe
-from nameko_conformance.oracle import driver as oracle_driver, names
+from nameko_conformance.oracle import client as clients, driver as oracle_driver, names
 from nameko_conformance.oracle.evidence import Evidence
 from nameko_conformance.trace import Trace
 
@@ -136,3 +136,11 @@ def judge_run(evidence: Evidence, run: DriverResult, charge: tuple[str, ...] = o
     outcomes, or the test ends here."""
     outcomes = evidence.apply(oracle_driver.run(run.observed, charge, why, hang_charge))
     return evidence.need(outcomes, "the driver's outcomes")
+
+
+def reached_client(evidence: Evidence, probe: Any) -> None:
+    """The probe's replies reached the client (RPC-REQ-3, RPC-CORR-1). When one did not, how the client treats
+    replies cannot be seen: the test ends, and its other requirements are masked by that finding."""
+    judgement = clients.replies_routed(probe.replies)
+    evidence.apply(judgement)
+    evidence.need(None if judgement.failed("RPC-CORR-1") else True, "a reply that reached the client")

@@ -16,7 +16,7 @@ from nameko_conformance.clientcheck.probe_service import ProbeService
 from nameko_conformance.clientcheck.unroutable import routable_on
 from nameko_conformance.oracle import client as clients, driver as drivers
 from nameko_conformance.suite._client_steps import (_client_feature_gate, echoed, judge_run, needs,  # noqa: F401
-                                                    unknown_service)
+                                                    reached_client, unknown_service)
 
 pytestmark = pytest.mark.client_driver
 
@@ -28,7 +28,7 @@ def drive_probe(check: ClientCheck, evidence, behaviours: dict, calls: list[tupl
     is what the client could not take."""
     probe = check.start_probe(behaviours=behaviours)
     run = check.drive([Call(probe.service, method, args, {}, timeout) for method, args, timeout in calls])
-    evidence.apply(clients.replies_routed(probe.replies))
+    reached_client(evidence, probe)
     return probe, judge_run(evidence, run, charge, why, hang_charge)
 
 
@@ -40,7 +40,10 @@ def test_replies_out_of_order_complete_their_own_calls(client_check, evidence):
                                   ("RPC-CORR-10",), "replies in reverse order")
     evidence.apply(_in_flight(probe))
     for (method, args, _), outcome in zip(calls, outcomes):
-        evidence.apply(drivers.result(outcome, echoed(args), ("RPC-REPLY-11", "RPC-CORR-10"), f"{method}()"))
+        # A call completed with another call's reply breaks both rules: matching by arrival order and completing
+        # each outstanding call by its own reply.
+        evidence.apply(drivers.result(outcome, echoed(args), "RPC-REPLY-11", f"{method}()"))
+        evidence.apply(drivers.result(outcome, echoed(args), "RPC-CORR-10", f"{method}()"))
 
 
 def _in_flight(probe: ProbeService):

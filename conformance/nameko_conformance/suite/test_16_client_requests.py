@@ -16,7 +16,7 @@ from nameko_conformance.oracle import client as clients, driver as drivers
 from nameko_conformance.oracle.client import ReplyQueueView
 from nameko_conformance.session import client_names_from
 from nameko_conformance.suite._client_steps import (DriverSetup, _client_feature_gate, driver_setup,  # noqa: F401
-                                                    echoed, judge_run, needs)
+                                                    echoed, judge_run, needs, reached_client)
 from nameko_conformance.trace import Trace
 
 pytestmark = pytest.mark.client_driver
@@ -106,7 +106,7 @@ def test_request_body_is_args_and_kwargs(shown, evidence):
 @pytest.mark.req("RPC-REQ-3", "RPC-CORR-1", "RPC-CORR-7", "RPC-REPLY-10")
 def test_replies_reach_the_client_through_reply_to(shown, evidence):
     """A reply published with the request's reply_to as key is routed to the client and completes the call."""
-    evidence.apply(clients.replies_routed(shown.probe.replies))
+    reached_client(evidence, shown.probe)
     outcomes = judge_run(evidence, shown.run)
     for call, outcome in zip(shown.calls, outcomes):
         # A reply that reached the client before its queue existed would be lost: completing proves RPC-CORR-7.

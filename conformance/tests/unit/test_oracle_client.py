@@ -221,6 +221,10 @@ def test_root_stacks_one_entry_distinct_per_call():
     two = request(headers={"nameko.call_id_stack": ["p.1", "c.call.1"]})
     assert codes(clients.root_stacks([two])) == ["CTX-11/root-stack-length"]
     assert codes(clients.root_stacks([request()])) == ["CTX-11/root-stack-length"]
+    assert codes(clients.root_stacks([first, request()])) == ["CTX-11/root-stack-length"]
+    string = request(headers={"nameko.call_id_stack": "c.call.1"})
+    undecided = clients.root_stacks([string, first])
+    assert codes(undecided) == [] and undecided.examined == frozenset() and "CTX-11" in dict(undecided.inconclusive)
 
 
 def test_worker_stack_appends_the_worker_id():
