@@ -33,6 +33,7 @@ NO_REPLY_GRACE = 0.15
 # liveness that the target did not answer. Shorter waits are the kit's "nothing more comes" checks.
 ANSWER_WAIT = 2.0
 UNRESPONSIVE_WAIT = 0.5  # once the target is unresponsive, a wait only collects what already came
+STRAY_GRACE = 0.3  # after a reply with a foreign correlation id, how long the right one may still come
 MAX_REPLIES_PER_CORRELATION = 50
 MAX_STRAYS = 200
 MAX_BODY_BYTES_KEPT = 64 * 1024 * 1024
@@ -191,6 +192,8 @@ class KitPeer:
                 self.trace.note(f"a {len(body)}-byte body kept truncated: this test's messages exceed "
                                 f"{MAX_BODY_BYTES_KEPT} bytes")
             self._kept_bytes += len(seen.body)
+            if self.liveness is not None and via != STRAY_CATCHER:
+                self.liveness.answered()  # whatever it sent, the target is not silent
             self.trace.add(seen)
             self._received.append(seen)
         return on_message
@@ -261,7 +264,8 @@ class KitPeer:
         if left > 0:
             self.pump(left)
 
-    def wait_for(self, predicate: Callable[[Seen], bool], timeout: float, what: str = "an answer") -> Seen | None:
+    def wait_for(self, predicate: Callable[[Seen], bool], timeout: float, what: str = "an answer",
+                 give_up: Callable[[], bool] | None = None) -> Seen | None:
         """The first message received that satisfies ``predicate``, waiting up to ``timeout`` seconds. A wait of at
         least ``ANSWER_WAIT`` that times out tells the session's liveness; once the target is unresponsive, waits
         are cut short so the test ends at once (its verdicts then read what was and was not observed)."""
@@ -276,6 +280,8 @@ class KitPeer:
                         self.liveness.answered()
                     return message
             checked = len(self._received)
+            if give_up is not None and give_up():
+                return None
             if time.monotonic() >= deadline:
                 self._unanswered(what, timeout)
                 return None
@@ -294,10 +300,30 @@ class KitPeer:
                    requirement: str | tuple = "RPC-REPLY-9", what: str = "the request") -> Seen:
         """The reply carrying ``correlation_id``. When none comes, what did arrive is judged (a reply with another
         correlation id, one through the default exchange) and the test ends there."""
-        reply = self.wait_for(lambda m: m.properties.get("correlation_id") == correlation_id, timeout, what)
+        reply = self._await_reply(correlation_id, timeout, what)
         if reply is None:
             self._judge_missing_reply(correlation_id, requirement, what, f"within {timeout:.0f} s")
         return reply
+
+    def _await_reply(self, correlation_id: str | None, timeout: float, what: str) -> Seen | None:
+        """The reply carrying ``correlation_id``, or None. Once a reply this peer never asked for reached its own
+        queues, the target answers, under a wrong correlation id: the wait ends ``STRAY_GRACE`` later instead
+        of running out its timeout (the caller judges the strays)."""
+        stray_at: list[float] = []
+
+        def answered(message: Seen) -> bool:
+            if message.properties.get("correlation_id") == correlation_id:
+                return True
+            if not stray_at and self._is_stray(message):
+                stray_at.append(time.monotonic())
+            return False
+
+        return self.wait_for(answered, timeout, what,
+                             give_up=lambda: bool(stray_at) and time.monotonic() - stray_at[0] >= STRAY_GRACE)
+
+    def _is_stray(self, message: Seen) -> bool:
+        return (message.direction == "received" and message.via in ("reply queue", reply_checks.DEFAULT_CATCHER)
+                and message.properties.get("correlation_id") not in self._sent_ids)
 
     def _judge_missing_reply(self, correlation_id: str | None, requirement: str | tuple, what: str,
                              when: str) -> None:
@@ -337,11 +363,16 @@ class KitPeer:
         requirement = requirement if isinstance(requirement, str) else requirement[0]
         token = str(uuid.uuid4())
         out = self.request("echo", [token])
-        reply = self.wait_for(lambda m: m.properties.get("correlation_id") == out.correlation_id, REPLY_TIMEOUT,
-                              f"the sentinel echo({token})")
+        reply = self._await_reply(out.correlation_id, REPLY_TIMEOUT, f"the sentinel echo({token})")
         if reply is None and self.liveness is not None and not self.liveness.responsive:
             raise ObservationMissing(f"a reply to the sentinel echo ({self.liveness.reason})")
-        self.evidence.apply(reply_checks.still_serving(reply, token, requirement))
+        strays = [m for m in self._received if self._is_stray(m)] if reply is None else []
+        if strays:
+            # It answered under another correlation id: that is RPC-REPLY-2, not a target that stopped serving.
+            self.evidence.apply(reply_checks.missing_reply(out.correlation_id, f"the sentinel echo({token})",
+                                                           "", strays, requirement))
+        else:
+            self.evidence.apply(reply_checks.still_serving(reply, token, requirement))
         if stop:
             self.evidence.need(reply, f"a reply to the sentinel echo({token})")
         # Replies published before the sentinel's may still be in flight on another channel of the target: whoever

@@ -140,6 +140,10 @@ class KitSession:
             # them: they are the target's findings (TOPO-2, RPC-REPLY-1/2), examined by the readiness check.
             self.start_findings_delivered = True
             peer.carried.append(self.start_findings)
+            if not self.liveness.responsive:
+                # It never served: this test reports why, and the run ends with it (set before the plugin's own
+                # exit check, which would otherwise charge the exit to this test's first requirement).
+                self.unresponsive(self.liveness.reason)
         return peer
 
     def shared_connection(self) -> Any:

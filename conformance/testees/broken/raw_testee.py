@@ -1,7 +1,16 @@
 """A testee written on raw pika, independent of the reference, with deliberate faults for the kit's self-tests.
 
-    python raw_testee.py --fault none|error-without-exc-path|error-reply-default-exchange|
-                                 string-call-id-stack|wrong-queue-flags|crash-without-reply-to
+    python raw_testee.py --fault none|<one of FAULTS>
+
+Protocol faults: error-without-exc-path, error-reply-default-exchange, string-call-id-stack, wrong-queue-flags,
+crash-without-reply-to, invoke-without-reply-to (runs the method of a request it cannot answer),
+broadcast-queue-durable (the broadcast handler's queue survives its consumer), exclusive-consumer (a second
+instance cannot consume rpc-S: instances do not share it), wrong-correlation-id, wrong-reply-key,
+refused-exchange (declares the RPC exchange non-durable, which the broker refuses).
+Hostile targets: random-bytes (every reply body is random bytes, right correlation id), garbage (each reply comes
+with random-bytes messages under invented correlation ids and content types), exit-mid-run (exits at its 25th
+request), silent (answers its first request only), drop-replies (drops every second reply), flood (every 10th
+request gets 10,000 replies), huge-replies (every 10th reply carries a 50 MiB result).
 
 Configuration comes from the testee launch contract's environment variables. With ``--fault none`` it follows
 the spec closely enough for the kit to pass every MUST. It is single-threaded: requests are served in order.
@@ -20,7 +29,12 @@ import pika
 import pika.exceptions
 
 FAULTS = ("none", "error-without-exc-path", "error-reply-default-exchange", "string-call-id-stack",
-          "wrong-queue-flags", "crash-without-reply-to")
+          "wrong-queue-flags", "crash-without-reply-to", "invoke-without-reply-to", "broadcast-queue-durable",
+          "exclusive-consumer", "wrong-correlation-id", "wrong-reply-key", "refused-exchange", "random-bytes",
+          "garbage", "exit-mid-run", "silent", "drop-replies", "flood", "huge-replies")
+EXIT_AT_REQUEST = 25
+FLOOD_EVERY, FLOOD_COPIES = 10, 10_000
+HUGE_EVERY, HUGE_BYTES = 10, 50 * 1024 * 1024
 BUILTIN = "nameko.exceptions."
 MAX_REQUEST_BYTES = 4 * 1024 * 1024
 
@@ -51,17 +65,23 @@ class Testee:
         self.client_channel.confirm_delivery()
         self.reply_key = str(uuid.uuid4())
         self.client_replies: dict[str, bytes] = {}
+        self.requests_seen = 0
 
     # -- topology ------------------------------------------------------------------------------------------------
 
     def declare(self) -> None:
         ch = self.channel
-        ch.exchange_declare(self.exchange, "topic", durable=True)
+        # refused-exchange: the broker refuses this (406 PRECONDITION_FAILED) and the testee dies of it.
+        ch.exchange_declare(self.exchange, "topic", durable=self.fault != "refused-exchange")
         queue = f"rpc-{self.service}"
         ch.queue_declare(queue, durable=True, auto_delete=self.fault == "wrong-queue-flags")
         ch.queue_bind(queue, self.exchange, routing_key=f"{self.service}.*")
         ch.basic_qos(prefetch_count=1)
-        ch.basic_consume(queue, self.on_request)
+        try:
+            ch.basic_consume(queue, self.on_request, exclusive=self.fault == "exclusive-consumer")
+        except pika.exceptions.ChannelClosedByBroker as exc:  # a second instance: logs, serves nothing more
+            print(f"cannot consume {queue}: {exc}", file=sys.stderr, flush=True)
+            self.channel = ch = self.connection.channel()
         ch.exchange_declare(f"{self.service}.events", "topic", durable=True)
         source = f"{self.service}_src"
         ch.exchange_declare(f"{source}.events", "topic", durable=True)
@@ -69,7 +89,8 @@ class Testee:
             f"evt-{source}-ping--{self.service}.on_ping_pool": ("service_pool", {"durable": True}),
             f"evt-{source}-ping": ("singleton", {"durable": True}),
             f"evt-{source}-ping--{self.service}.on_ping_broadcast-{uuid.uuid4().hex}":
-                ("broadcast", {"durable": True, "exclusive": True, "auto_delete": True}),
+                ("broadcast", {"durable": True, "exclusive": self.fault != "broadcast-queue-durable",
+                               "auto_delete": self.fault != "broadcast-queue-durable"}),
         }
         for name, (kind, flags) in handlers.items():
             ch.queue_declare(name, **flags)
@@ -84,15 +105,32 @@ class Testee:
     # -- requests ------------------------------------------------------------------------------------------------
 
     def on_request(self, ch, method, props, body: bytes) -> None:
+        """Serves one request; whatever the delivery holds, it is answered or acknowledged and logged (CONN-10)."""
+        try:
+            self.serve(ch, method, props, body)
+        except Exception as exc:  # noqa: BLE001 - a delivery nothing could make sense of is dropped, not fatal
+            print(f"dropped an unreadable request: {exc!r}", file=sys.stderr, flush=True)
+            if ch.is_open:
+                ch.basic_ack(method.delivery_tag)
+
+    def serve(self, ch, method, props, body: bytes) -> None:
+        self.requests_seen += 1
         if props.reply_to is None and self.fault == "crash-without-reply-to":
             os._exit(3)
+        if self.fault == "exit-mid-run" and self.requests_seen >= EXIT_AT_REQUEST:
+            print(f"exiting at request {self.requests_seen} (fault exit-mid-run)", file=sys.stderr, flush=True)
+            os._exit(5)
+        if (self.fault == "silent" and self.requests_seen > 1) or (
+                self.fault == "drop-replies" and self.requests_seen % 2 == 0):
+            ch.basic_ack(method.delivery_tag)
+            return
         try:
-            func_name = method.routing_key.split(".", 1)[1]
+            func_name = text(method.routing_key).split(".", 1)[1]
             args, kwargs = self.decode(props, body)
             stack = self.incoming_stack(props.headers) + [f"{self.service}.{func_name}.{uuid.uuid4()}"]
-            context = {k[len("nameko."):]: v for k, v in (props.headers or {}).items()
-                       if k.startswith("nameko.") and k != "nameko.call_id_stack"}
-            if props.reply_to is None:
+            context = {text(k)[len("nameko."):]: v for k, v in (props.headers or {}).items()
+                       if text(k).startswith("nameko.") and text(k) != "nameko.call_id_stack"}
+            if props.reply_to is None and self.fault != "invoke-without-reply-to":
                 ch.basic_ack(method.delivery_tag)
                 print(f"dropped a request without reply_to: {method.routing_key}", file=sys.stderr)
                 return
@@ -112,11 +150,27 @@ class Testee:
             return
         reply_props = pika.BasicProperties(content_type="application/json", content_encoding="utf-8",
                                            delivery_mode=2, correlation_id=props.correlation_id, headers={})
-        exchange = self.exchange
+        exchange, key = self.exchange, props.reply_to
         if error is not None and self.fault == "error-reply-default-exchange":
             exchange = ""
-        ch.basic_publish(exchange, props.reply_to, json.dumps({"result": result, "error": error}).encode(),
-                         reply_props)
+        if self.fault == "wrong-correlation-id":
+            reply_props.correlation_id = str(uuid.uuid4())
+        if self.fault == "wrong-reply-key":
+            key = f"reply.{props.reply_to}"
+        if self.fault == "huge-replies" and self.requests_seen % HUGE_EVERY == 0:
+            result = "x" * HUGE_BYTES
+        body = json.dumps({"result": result, "error": error}).encode()
+        if self.fault in ("random-bytes", "garbage"):
+            body = os.urandom(64)
+        ch.basic_publish(exchange, key, body, reply_props)
+        if self.fault == "garbage":
+            for content_type in ("application/json", "text/x-garbage", None):
+                junk = pika.BasicProperties(content_type=content_type, correlation_id=os.urandom(8).hex(),
+                                            headers={"nameko.junk": os.urandom(8).hex()})
+                ch.basic_publish(exchange, key, os.urandom(256), junk)
+        if self.fault == "flood" and self.requests_seen % FLOOD_EVERY == 0:
+            for _ in range(FLOOD_COPIES):
+                ch.basic_publish(exchange, key, body, reply_props)
         ch.basic_ack(method.delivery_tag)
 
     @staticmethod
@@ -124,7 +178,9 @@ class Testee:
         stack = (headers or {}).get("nameko.call_id_stack", [])
         if isinstance(stack, (str, bytes)):
             stack = [stack]
-        return [s.decode() if isinstance(s, bytes) else s for s in stack][-10:]
+        if not isinstance(stack, list):
+            stack = []
+        return [text(s) if isinstance(s, bytes) else s for s in stack if isinstance(s, (str, bytes))][-10:]
 
     @staticmethod
     def decode(props, body: bytes) -> tuple[list, dict]:
@@ -134,6 +190,8 @@ class Testee:
             raise builtin("MalformedRequest", "request too large")
         try:
             payload = json.loads(body.decode("utf-8"))
+        except RecursionError:  # nesting beyond what the decoder bounds (CONN-13)
+            raise builtin("MalformedRequest", "body nested too deep")
         except (UnicodeDecodeError, ValueError) as exc:
             raise builtin("MalformedRequest", f"body is not JSON: {exc.__class__.__name__}")
         if not isinstance(payload, dict):
@@ -233,6 +291,11 @@ class Testee:
                 self.client_channel.queue_delete(f"rpc.reply-{self.service}-{self.reply_key}")
             except pika.exceptions.AMQPError:
                 pass
+
+
+def text(value) -> str:
+    """A name that may arrive as bytes (invalid UTF-8): read as text with replacement characters."""
+    return value.decode("utf-8", "replace") if isinstance(value, (bytes, bytearray)) else str(value)
 
 
 def main() -> None:
