@@ -107,7 +107,8 @@ class Transport:
         self._publish_channel = None
         self._admin_channel = None
         self._admin_waiters = []  # operations waiting for an admin channel
-        self._sync_futures = set()
+        self._sync_futures = set()  # operations on the admin channel
+        self._channel_futures = set()  # consume and cancel, on the consume channel
         self._publish_seq = 0
         self._confirm_callbacks = {}  # delivery tag -> callback(acked: bool)
         self._backlog = []  # publishes waiting for a publish channel that is being reopened
@@ -281,6 +282,9 @@ class Transport:
         self._consume_channel = self._publish_channel = self._admin_channel = None
         self._admin_waiters = []
         self._fail_sync(TransportError(f"connection closed: {reason}"))
+        for future in list(self._channel_futures):
+            if not future.done():
+                future.set_exception(TransportError(f"connection closed: {reason}"))
         self._fail_confirms()
         backlog, self._backlog = self._backlog, []
         for _, on_confirm in backlog:
@@ -422,12 +426,20 @@ class Transport:
             def deliver(channel, method, properties, body):
                 on_message(_message_from(method, properties, body), (generation, method.delivery_tag))
             try:
-                tag = self._consume_channel.basic_consume(queue, deliver, auto_ack=auto_ack,
-                                                          callback=lambda _: future.set_result(tag))
+                tag = self._consume_channel.basic_consume(
+                    queue, deliver, auto_ack=auto_ack, callback=lambda _: future.done() or future.set_result(tag))
             except Exception as exc:
                 future.set_exception(exc)
-        self.call_soon(start)
-        return future.result(30)
+        return self._await(future, start)
+
+    def _await(self, future, start, timeout=30):
+        """Run `start` on the I/O thread and wait for `future`, which a broken connection fails at once."""
+        self._channel_futures.add(future)
+        try:
+            self.call_soon(start)
+            return future.result(timeout)
+        finally:
+            self._channel_futures.discard(future)
 
     def cancel(self, consumer_tag, timeout=30):
         future = Future()
@@ -440,9 +452,11 @@ class Transport:
             if not self._connected or channel is None or consumer_tag not in channel.consumer_tags:
                 future.set_result(None)
                 return
-            channel.basic_cancel(consumer_tag, callback=future.set_result)
-        self.call_soon(cancel_now)
-        future.result(timeout)
+            channel.basic_cancel(consumer_tag, callback=lambda frame: future.done() or future.set_result(frame))
+        try:
+            self._await(future, cancel_now, timeout)
+        except TransportError:
+            pass  # the connection broke meanwhile, and its consumers with it
 
     def is_current(self, delivery_tag):
         """Whether a delivery came over the connection that is open now (else the broker has requeued it)."""

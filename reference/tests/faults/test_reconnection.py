@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from nameko_conformance.capture.private_node import PrivateNode
-from nameko_reference import ClusterClient, RemoteError, ServiceRunner, rpc
+from nameko_reference import ClusterClient, RemoteError, ServiceRunner, event_handler, rpc
 from nameko_reference.errors import ConnectionLost
 from nameko_reference.server_core import Limits
 
@@ -36,6 +36,11 @@ def wait_until(predicate, timeout, what):
 def make_service(name, started):
     class Service:
         executions = []
+        events = []
+
+        @event_handler(f"{name}_src", "ping", handler_type="broadcast", reliable_delivery=False)
+        def on_ping(self, payload):
+            Service.events.append(payload)
 
         @rpc
         def echo(self, value):
@@ -144,6 +149,23 @@ def test_a_request_delivered_but_not_acknowledged_is_delivered_again(served):
         pending.result()
     wait_until(lambda: service.executions.count(token) >= 2, 60, "the redelivered request runs again")
     assert client[service.name].echo("again") == "again"
+    # The handler's exclusive queue went with the old connection and was declared again.
+    client.dispatch(f"{service.name}_src", "ping", token)
+    wait_until(lambda: token in service.events, 30, "an event reaches the handler after the restart")
+
+
+def test_stop_returns_while_the_broker_is_down(node):
+    runner = ServiceRunner(node.amqp_url).add_service(make_service(f"down_{uuid.uuid4().hex[:8]}",
+                                                                   threading.Event()))
+    runner.start()
+    node.kill()
+    try:
+        stopper = threading.Thread(target=runner.stop, kwargs={"timeout": 10}, daemon=True)
+        stopper.start()
+        stopper.join(60)  # a hang detector, not a timing check
+        assert not stopper.is_alive(), "stop() hangs while the broker is down"
+    finally:
+        node.restart()
 
 
 def test_the_server_process_outlives_a_long_outage_with_a_call_in_flight(node, tmp_path):
