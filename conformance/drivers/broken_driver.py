@@ -181,7 +181,7 @@ def main(argv=None):
     options = parser.parse_args(argv)
     job = json.load(sys.stdin)
     if job.get("describe"):
-        write_document({"outcomes": [], "lacks": options.lacks}, options.chatty)
+        write_document({"outcomes": [], "lacks": options.lacks, "client_name": "broken_driver"}, options.chatty)
         return 0
     exchange = os.environ.get("NAMEKO_CONFORMANCE_RPC_EXCHANGE") or "nameko-rpc"
     client = BrokenClient(os.environ["NAMEKO_CONFORMANCE_AMQP_URI"],

@@ -195,3 +195,14 @@ def describe_answer(observed: DriverRun) -> Judgement:
     if unknown:
         check.fail("DRIVER-9", "unknown-feature", f"features of {', '.join(FEATURES)}", short(unknown))
     return check.done(frozenset(lacks) & frozenset(FEATURES))
+
+
+def described_client_name(observed: DriverRun) -> str | None:
+    """The client name a driver's describe answer gives (``"client_name"``), so the kit can find a reply queue
+    named ``rpc.reply-<client_name>-<reply_to>``; None when it gives none usable."""
+    try:
+        document = json.loads(observed.document.strip() or "null")
+    except ValueError:
+        return None
+    name = document.get("client_name") if isinstance(document, dict) else None
+    return name if isinstance(name, str) and name and not any(c in name for c in "*#") else None

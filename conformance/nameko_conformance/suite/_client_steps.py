@@ -38,6 +38,7 @@ class DriverSetup:
     lacks: frozenset[str] = frozenset()
     note: str = ""
     described: Any = None  # the oracle's judgement of the answer to the describe job
+    client_name: str | None = None  # the client name the describe answer gives (its reply queue's <client>)
     closers: list[Callable[[], None]] = field(default_factory=list)
 
     @property
@@ -77,13 +78,14 @@ def driver_setup(request: pytest.FixtureRequest) -> DriverSetup:
     client_session = request.getfixturevalue("client_session")
     setup = getattr(client_session, _SETUP_ATTRIBUTE, None)
     if setup is None:
-        described, _ = describe(client_session.client_cmd, amqp_uri=client_session.amqp_uri,
-                                rpc_exchange=client_session.rpc_exchange)
+        described, run = describe(client_session.client_cmd, amqp_uri=client_session.amqp_uri,
+                                  rpc_exchange=client_session.rpc_exchange)
         lacks = described.value
         exchange = names.DEFAULT_RPC_EXCHANGE if "exchange" in lacks else client_session.rpc_exchange
         problem = "; ".join(f.message for f in described.findings)
         note = f"describe: lacks {sorted(lacks) or 'nothing'}" + (f" ({problem})" if problem else "")
-        setup = DriverSetup(client_session, exchange, lacks, note, described)
+        setup = DriverSetup(client_session, exchange, lacks, note, described,
+                            oracle_driver.described_client_name(run.observed))
         setattr(client_session, _SETUP_ATTRIBUTE, setup)
         request.config.add_cleanup(setup.close)
     return setup

@@ -39,8 +39,9 @@ class BasicRun:
     def _look_at_reply_queue(self, method, index, wire):
         reply_to = wire.properties.get("reply_to")
         if reply_to and reply_to not in self.queue_views:
+            declared = [self.setup.client_name] if self.setup.client_name else []
             self.queue_views[reply_to] = reply_queue.inspect(self.setup.amqp_uri, reply_to,
-                                                             client_names_from(wire.headers))
+                                                             declared + client_names_from(wire.headers))
         return "normal"
 
     def show_in(self, trace: Trace) -> None:

@@ -230,3 +230,16 @@ def test_unusable_describe_answers_lack_nothing(observed, code):
 def test_unknown_features_are_named_and_the_known_ones_kept():
     judgement = drivers.describe_answer(DriverRun(False, 0, '{"lacks": ["timeouts", "teleport"]}', 0))
     assert codes(judgement) == ["DRIVER-9/unknown-feature"] and judgement.value == {"timeouts"}
+
+
+@pytest.mark.parametrize("text, name", [
+    ('{"outcomes": [], "client_name": "mylib"}', "mylib"),
+    ('{"outcomes": []}', None),
+    ('{"client_name": ""}', None),
+    ('{"client_name": 7}', None),
+    ('{"client_name": "a*b"}', None),
+    ("junk", None),
+    ('["mylib"]', None),
+])
+def test_described_client_name(text, name):
+    assert drivers.described_client_name(DriverRun(False, 0, text, 0)) == name
