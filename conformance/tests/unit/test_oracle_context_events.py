@@ -5,10 +5,12 @@ import json
 from oracle_fakes import Declared, Msg, summary
 
 from nameko_conformance.oracle import context as c
+from nameko_conformance.oracle import broker_side as b_side
 from nameko_conformance.oracle import events as e
 
 UUID = "0f8fad5b-d9cb-469f-a165-70867728950e"
 UUID2 = "1f8fad5b-d9cb-469f-a165-70867728950e"
+SINGLE_Q = "evt-src-t"
 
 
 # --- context ----------------------------------------------------------------------------------------------------
@@ -278,3 +280,27 @@ def test_drained():
     unknown = e.drained({"a": Declared(False, 404, "NOT_FOUND")})
     assert summary(unknown) == (["MAL-13"], [], ["EVT-10"])
     assert unknown.inconclusive[0][1] == "a could not be inspected (404 NOT_FOUND)"
+
+
+def test_string_stack_compares_everything_before_the_own_id():
+    assert c.string_stack(["in", "extra", "own"], "in").codes() == ["CTX-9/string-stack-split"]
+
+
+def test_event_routing_judges_each_handler_type_given():
+    without_pool = {"singleton": "on_single", "broadcast": "on_broadcast"}
+    judgement = b_side.event_routing(Msg(routed_queues=(SINGLE_Q,)), "src", "t", "svc", without_pool)
+    assert judgement.examined == {"EVT-11", "EVT-6", "EVT-7"}
+    assert judgement.codes() == ["EVT-7/broadcast-queue", "EVT-11/event-not-delivered"]
+    assert judgement.findings[0].observed == f"routed to {[SINGLE_Q]!r}" and judgement.findings[0].messages
+
+
+def test_dispatched_event_shows_what_it_saw():
+    wrong = dispatched(event(headers={"nameko.call_id_stack": ["q", "own"], "nameko.k": "w"})).findings
+    assert [(f.code, f.observed) for f in wrong] == [("CTX-6/event-call-id-stack", "['q', 'own']"),
+                                                     ("CTX-7/context-not-carried", "{'nameko.k': 'w'}")]
+    fault = dispatched(event(raw=b"[NaN]")).findings[0]
+    assert fault.observed == "the non-standard constant NaN"
+    shape = e.deliveries("x", "tok", []).findings[0]
+    assert shape.expected == "events_received() returning a list" and shape.observed == "'x'"
+    context = c.context_result([1]).findings[0]
+    assert context.observed == "[1]"

@@ -272,3 +272,36 @@ def test_all_schema_findings_follow_references(monkeypatch):
     assert [f[0] for f in all_schema_findings("custom.json", {"a": {"n": "x"}})] == ["REF-1"]
     assert [f[0] for f in all_schema_findings("custom.json", {"b": {"n": "x"}})] == ["TOP"]
     assert [f[0] for f in all_schema_findings("custom.json", {"l": [1]})] == ["L-0"]
+
+
+def test_only_the_forbidden_characters_make_a_bad_name():
+    ok = m._request(Msg(routing_key="sX.mX", properties=dict(REQUEST_PROPS, reply_to="aXb"),
+                        body=b'{"args": [], "kwargs": {}}'))
+    assert ok.ok
+
+
+def test_the_schema_judges_the_role_given_and_its_findings_carry_the_message():
+    message, fixture = form("reply", "r1", REPLY_PROPS, {"result": 1, "error": None}, exchange="")
+    judgement = m.judge(message, dict(fixture, role=None), role="reply")
+    assert judgement.codes() == ["RPC-REPLY-1/schema"] and len(judgement.findings[0].messages) == 1
+    assert judgement.examined == {"RPC-REPLY-1", "RPC-REPLY-3", "RPC-REPLY-7", "RPC-REPLY-13", "SER-1", "SER-3",
+                                  "SER-7", "SER-8"}
+    # A schema failure the plain checks already reported is examined, not repeated.
+    plain, form_of = form("request", "s.m", dict(REQUEST_PROPS, content_type="text/plain"),
+                          {"args": [], "kwargs": {}})
+    judged_twice = m.judge(plain, form_of)
+    assert judged_twice.examined == REQUEST_EXAMINED and judged_twice.codes() == ["RPC-REQ-2/content-type"]
+
+
+def test_all_schema_findings_report_a_requirement_once_and_bound_the_reason(monkeypatch):
+    custom_schema(monkeypatch, {"properties": {"a": {"x-requirement": "A-1", "type": "string"},
+                                               "b": {"x-requirement": "A-1", "const": "y" * 400}}})
+    (finding,) = all_schema_findings("custom.json", {"a": 1, "b": 2}, "msg")
+    assert finding[0] == "A-1" and finding[4] == "msg"
+    (long,) = all_schema_findings("custom.json", {"b": 2})
+    assert len(long[3]) == 300
+
+
+def test_schema_findings_of_a_false_subschema_use_the_default(monkeypatch):
+    custom_schema(monkeypatch, {"x-requirement": "TOP", "properties": {"a": False}})
+    assert [f[0] for f in schema_findings("custom.json", {"a": 1}, "DEF-1")] == ["DEF-1"]

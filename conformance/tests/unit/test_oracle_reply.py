@@ -368,3 +368,32 @@ def test_only_own_replies():
 
 def test_reply_body_json_is_whole():
     assert json.loads(reply().body) == {"result": 1, "error": None}
+
+
+def test_no_credentials_reads_every_received_message_and_any_header_value():
+    sent = Msg(body=b"nothing", direction="sent")
+    leak = Msg(body=b"amqp://user:pw@host/")
+    assert r.no_credentials([sent, leak], None).codes() == ["SEC-1/credentials-in-message"]
+    assert r.no_credentials([Msg(headers={"h": b"amqp://u:p@h"})], None).codes() == ["SEC-1/credentials-in-message"]
+    assert r.no_credentials([Msg(headers={"h": b"x"})], None).ok
+
+
+def test_no_internals_reads_any_value_and_bounds_what_it_shows():
+    assert r.no_internals({"value": b"x"}).ok
+    assert r.no_internals({"value": b"Traceback (most recent call last)"}).codes() == ["RPC-ERR-13/internals-leaked"]
+    long = r.no_internals({"value": "Traceback (most recent call last)" + "x" * 500}).findings[0]
+    text = json.dumps({"value": "Traceback (most recent call last)" + "x" * 500})
+    assert long.observed == f"'Traceback (most recent call last)' in {text[:200]}"
+
+
+def test_missing_reply_names_the_first_stray():
+    strays = [reply(correlation_id="first"), reply(correlation_id="second")]
+    judgement = r.missing_reply("c1", "echo", "now", strays, "MAL-1")
+    assert judgement.findings[0].observed == "2 replies with correlation ids the kit never sent, e.g. 'first'"
+
+
+def test_error_findings_carry_the_reply():
+    judged = r.error_reply(reply(error_body(error=dict(ERROR, value=1))))
+    assert judged.codes() == ["RPC-ERR-4/value-type"] and len(judged.findings[0].messages) == 1
+    schema = r.envelope(reply(error_body(error="boom")))
+    assert len(schema.findings[0].messages) == 1

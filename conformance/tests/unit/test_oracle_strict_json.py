@@ -174,3 +174,32 @@ def test_no_non_standard_constants():
     assert nan.findings[0].observed == "the non-standard constant NaN"
     # Other faults are other checks' findings.
     assert serialization.no_non_standard_constants(Msg(body=b"[")).ok
+
+
+def test_depth_is_counted_exactly_around_strings_escapes_and_closes():
+    exactly = "[" + "[" * 199 + "]" * 199 + ", []]"  # 201 brackets, never deeper than 200
+    assert decode(exactly)[1] is None
+    reopened = "[[[]," + "[" * 199 + "]" * 199 + "]]"  # back to 2 after a close, then 199 more: 201
+    assert fault_of(reopened) == ("SER-1", "too-deep", ())
+    after_escape = '["a\\\\n", ' + "[" * 201 + "]" * 201 + "]"  # an escape ends with its one character
+    assert fault_of(after_escape) == ("SER-1", "too-deep", ())
+    letters = "[" * 150 + "X" * 100  # only brackets open a level
+    assert fault_of(letters) == ("SER-1", "not-json", ())
+    interleaved = "[X" * 201  # and nothing but brackets closes one
+    assert fault_of(interleaved) == ("SER-1", "too-deep", ())
+
+
+def test_a_long_parse_error_is_cut_to_80_characters():
+    body = " " * 100000 + "{x"
+    try:
+        json.loads(body)
+    except ValueError as exc:
+        message = str(exc)
+    assert len(message) > 80
+    assert decode(body)[1].reason == f"not a JSON text ({message[:80]})"
+
+
+def test_equal_strings_and_unequal_values_of_one_type():
+    assert values.equal("R-1", "s", "v", "a", "a").ok
+    assert values.equal("R-1", "s", "v", "a", "b").codes() == ["R-1/s"]
+    assert values.equal("R-1", "s", "v", [None, "x"], [None, "x"]).ok

@@ -215,3 +215,26 @@ def test_liveness_never_served_keeps_the_first_reason():
     assert fresh.reason == "the target never served: no echo reply" and not fresh.responsive
     fresh.never_served("again")
     assert fresh.reason == "the target never served: no echo reply"
+
+
+class Bare:
+    """A message that says nothing about where it came from (no direction, no via)."""
+
+    def __init__(self, correlation_id, exchange="nameko-rpc", routing_key="rk"):
+        self.properties, self.exchange, self.routing_key = {"correlation_id": correlation_id}, exchange, routing_key
+
+
+def test_readiness_counts_a_message_without_direction_as_received():
+    bare = Bare("e1")
+    judgement = s.readiness([bare], "rk", "nameko-rpc", ["e1"])
+    assert judgement.value is bare and judgement.ok
+
+
+def test_instances_share_queue_without_a_second_observation_is_undecided():
+    assert summary(t.instances_share_queue((OK, None), {})) == ([], [], ["TOPO-8"])
+
+
+def test_refused_declaration_keeps_at_most_400_characters_of_output():
+    long = REFUSAL.replace("'durable'", "'" + "a" * 500 + "'")
+    judgement = s.refused_declaration(long, "nameko-rpc")
+    assert len(judgement.findings[0].messages[0]["target_output"]) == 400

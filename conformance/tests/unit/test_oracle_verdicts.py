@@ -219,3 +219,14 @@ def test_every_requirement_of_the_registry_gets_a_verdict():
     verdicts = v.requirement_verdicts(reqs, iter([result("t", {"A": (PASSED, "")})]), False, None)
     assert {k: e["verdict"] for k, e in verdicts.items()} == {"A": v.PASS, "B": v.NOT_RUN, "C": v.UNTESTABLE}
     assert v.gate(verdicts) is True
+
+
+def test_reasons_read_empty_when_no_test_gave_one_and_list_every_entry():
+    assert verdict(Req("A"), result("t", {"A": (NOT_EXAMINED, "")}))["why"] == ""
+    two = Baseline("b.json", (Entry("A", "one", code="A/x"), Entry("A", "two", pattern="z")))
+    passed = verdict(Req("A"), result("t", {"A": (PASSED, "")}), baseline=two)
+    assert passed["why"] == "the baseline accepts A/x, /z/, but the requirement was examined and found right"
+    unseen = Baseline("b.json", (Entry("A", "one", code="A/x"), Entry("A", "two", code="A/y"),
+                                 Entry("A", "three", code="A/w")))
+    stale = verdict(Req("A"), result("t", {"A": (FAILED, "")}, [finding("A", "x")]), baseline=unseen)
+    assert stale["why"] == "baseline entries whose behaviour did not show: A/y, A/w"
