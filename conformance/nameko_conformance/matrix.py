@@ -193,19 +193,21 @@ def kit_run(impl: Implementation, suite: str, work: Path, timeout: float) -> Run
     if report.is_file():
         document = json.loads(report.read_text("utf-8"))
         verdicts = {req: item.get("verdict", "?") for req, item in document.get("requirements", {}).items()}
-    tail = "\n".join(log_path.read_text("utf-8", errors="replace").splitlines()[-15:])
+    output = log_path.read_text("utf-8", errors="replace")
     if code == -1:
         problem = f"the kit run did not finish within {timeout:.0f} s"
     elif not verdicts:
-        problem = f"no report (exit {code}): {_first_kit_message(tail)}"
+        problem = f"no report (exit {code}): {first_kit_message(output)}"
     return RunResult(impl.name, suite, code, round(seconds, 1), verdicts, str(report_dir), problem)
 
 
-def _first_kit_message(tail: str) -> str:
-    for line in tail.splitlines():
+def first_kit_message(output: str) -> str:
+    """The kit's own one-line reason (``nameko-conformance: …``), else the run's last line."""
+    lines = output.splitlines()
+    for line in lines:
         if line.startswith("nameko-conformance:"):
-            return line[len("nameko-conformance:"):].strip()
-    return tail.splitlines()[-1] if tail else "(no output)"
+            return line[len("nameko-conformance:"):].strip().rstrip(":")
+    return lines[-1] if lines else "(no output)"
 
 
 def merge_verdicts(runs: list[RunResult]) -> dict[str, str]:
@@ -236,6 +238,9 @@ class Launched:
     log: Path
 
     broker: str = ""
+    # A dispatcher started as "<handler>_src" publishes to the handler's source exchange "<handler>_src.events":
+    # that exchange carries the handler's bindings, so it goes when the handler goes, not with the dispatcher.
+    keep_events_exchange: bool = False
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -247,10 +252,10 @@ class Launched:
                 self.process.wait(5)
             except ProcessLookupError:
                 pass
-        delete_service_topology(self.broker, self.service)
+        delete_service_topology(self.broker, self.service, events_exchange=not self.keep_events_exchange)
 
 
-def delete_service_topology(broker: str, service: str) -> None:
+def delete_service_topology(broker: str, service: str, events_exchange: bool = True) -> None:
     """The matrix named the service, so what a testee declared for it is the matrix's to remove: the service
     queue, the event handler queues under every naming the implementations use (nameko's two, girolle's
     ``evt-<src>-<type>--<service>``) and the event exchanges. Reply queues expire by themselves (x-expires)."""
@@ -259,7 +264,7 @@ def delete_service_topology(broker: str, service: str) -> None:
     source = f"{service}_src"
     queues = [f"rpc-{service}", f"evt-{source}-ping", f"evt-{source}-ping--{service}",
               f"evt-{source}-ping--{service}.on_ping_pool"]
-    exchanges = [f"{service}.events", f"{source}.events"]
+    exchanges = [f"{source}.events"] + ([f"{service}.events"] if events_exchange else [])
     try:
         connection = pika.BlockingConnection(pika.URLParameters(broker))
     except pika.exceptions.AMQPError:
@@ -306,13 +311,14 @@ def run_driver(command: str, broker: str, calls: list[dict], limit: float = DRIV
                            f"stderr: {err.decode('utf-8', 'replace')[-300:]}"}
 
 
-def launch(impl: Implementation, broker: str, service: str, ready_driver: str, work: Path) -> Launched:
+def launch(impl: Implementation, broker: str, service: str, ready_driver: str, work: Path,
+           keep_events_exchange: bool = False) -> Launched:
     """Starts a testee and waits until a call through ``ready_driver`` (the reference client) answers echo."""
     log = work / f"interop-{impl.name}-{service}.log"
     with log.open("wb") as out:
         process = subprocess.Popen(impl.testee, shell=True, env=_environment(broker, service), stdout=out,
                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
-    launched = Launched(impl, service, process, log, broker)
+    launched = Launched(impl, service, process, log, broker, keep_events_exchange)
     deadline = time.monotonic() + READY_TIMEOUT
     while time.monotonic() < deadline and process.poll() is None:
         probe = run_driver(ready_driver, broker, [_call(service, "echo", ["ready?"], {}, timeout=2)], limit=15)
@@ -412,7 +418,8 @@ def event_interop(servers: list[Implementation], broker: str, ready_driver: str,
 
 def _one_event(dispatcher: Implementation, receiving: Launched, broker: str, ready_driver: str, work: Path) -> str:
     try:
-        sending = launch(dispatcher, broker, f"{receiving.service}_src", ready_driver, work)
+        sending = launch(dispatcher, broker, f"{receiving.service}_src", ready_driver, work,
+                         keep_events_exchange=True)
     except RuntimeError as exc:
         return str(exc)
     marker = f"interop-{uuid.uuid4().hex[:8]}"
