@@ -5,7 +5,7 @@ the broker removes it when the kit's connection closes, even after a crash; a pe
 connection also deletes its queues when it closes.
 
 What a peer keeps is bounded, whatever the target sends: at most ``MAX_REPLIES_PER_CORRELATION`` messages per
-correlation id the kit sent and ``MAX_STRAYS`` others, and whole bodies up to ``MAX_BODY_BYTES_KEPT`` in all; past
+correlation id the kit sent and ``MAX_STRAYS`` others, and whole bodies up to ``MAX_BODY_BYTES_KEPT`` per test; past
 that, a message is counted (``overflow``) or kept with its first bytes only (``Seen.truncated``, with its size and
 digest), and the trace says so.
 """
@@ -25,7 +25,7 @@ from nameko_conformance.oracle import reply as reply_checks
 from nameko_conformance.oracle.evidence import Evidence, ObservationMissing
 from nameko_conformance.oracle.session import STRAY_CATCHER, Liveness
 from nameko_conformance.outcomes import KitFault
-from nameko_conformance.trace import Seen, Trace
+from nameko_conformance.trace import MAX_TRACE_BODY, Seen, Trace
 
 REPLY_TIMEOUT = 10.0
 NO_REPLY_GRACE = 0.15
@@ -34,6 +34,7 @@ NO_REPLY_GRACE = 0.15
 ANSWER_WAIT = 2.0
 UNRESPONSIVE_WAIT = 0.5  # once the target is unresponsive, a wait only collects what already came
 STRAY_GRACE = 0.3  # after a reply with a foreign correlation id, how long the right one may still come
+PREFETCH = 4
 MAX_REPLIES_PER_CORRELATION = 50
 MAX_STRAYS = 200
 MAX_BODY_BYTES_KEPT = 64 * 1024 * 1024
@@ -113,7 +114,6 @@ class KitPeer:
         self._sent_keys: set[tuple[str | None, str]] = set()
         self._per_correlation: dict[str | None, int] = {}
         self._strays = 0
-        self._kept_bytes = 0
         self.overflow = 0  # messages received but not kept (a flood)
         self._overflow_digest = hashlib.sha256()
         if declare_exchange:
@@ -121,10 +121,13 @@ class KitPeer:
         catchers = [(self.reply_queue, "reply queue"), (self.reply_key, "default-exchange catcher")]
         if stray_binding is not None:  # "" declares the catcher without binding it yet
             catchers.append((f"conformance-kit.strays-{self.reply_key}", STRAY_CATCHER))
+        # Acknowledged one by one with a small prefetch: the broker holds back what the kit has not read yet, so a
+        # burst of 50 MiB replies costs a few messages of memory, not the whole burst.
+        self.channel.basic_qos(prefetch_count=PREFETCH)
         for queue, via in catchers:
             self.channel.queue_declare(queue, exclusive=True, auto_delete=True)
             self._queues.append(queue)
-            self.channel.basic_consume(queue, self._collector(via), auto_ack=True)
+            self.channel.basic_consume(queue, self._collector(via))
         self.channel.queue_bind(self.reply_queue, rpc_exchange, routing_key=self.reply_key)
         if stray_binding:
             self.bind_stray_catcher(stray_binding)
@@ -171,6 +174,7 @@ class KitPeer:
 
     def _collector(self, via: str) -> Callable:
         def on_message(channel: Any, method: Any, properties: Any, body: bytes) -> None:
+            channel.basic_ack(method.delivery_tag)
             correlation_id = properties.correlation_id
             if via == STRAY_CATCHER and (correlation_id, method.routing_key) in self._sent_keys:
                 return  # the kit's own request, seen through the catch-all binding
@@ -187,11 +191,11 @@ class KitPeer:
             else:
                 self._strays += 1
             seen = seen_from_delivery("received", method, properties, body, via)
-            if self._kept_bytes + len(body) > MAX_BODY_BYTES_KEPT:
+            if self.trace.body_bytes_kept + len(body) > MAX_BODY_BYTES_KEPT:
                 seen = seen.bounded()
                 self.trace.note(f"a {len(body)}-byte body kept truncated: this test's messages exceed "
                                 f"{MAX_BODY_BYTES_KEPT} bytes")
-            self._kept_bytes += len(seen.body)
+            self.trace.body_bytes_kept += len(seen.body)
             if self.liveness is not None and via != STRAY_CATCHER:
                 self.liveness.answered()  # whatever it sent, the target is not silent
             self.trace.add(seen)
@@ -420,13 +424,19 @@ class KitPeer:
         self._queues.append(name)
         for key in binding_keys:
             self.channel.queue_bind(name, exchange, routing_key=key)
-        self.channel.basic_consume(name, self._collector(f"spy:{exchange}"), auto_ack=True)
+        self.channel.basic_consume(name, self._collector(f"spy:{exchange}"))
         self.trace.note(f"spy queue on {exchange!r} bound with {binding_keys}")
         return name
 
     def close(self) -> None:
         if self.overflow:
             self.trace.note(self.overflow_note())
+        # The test is over and nothing judges its messages any more, but a failed test's traceback may keep them
+        # alive until the next failure: each keeps only its first bytes (with its size and digest) from now on.
+        for seen in self._received:
+            if len(seen.body) > MAX_TRACE_BODY:
+                shrunk = seen.bounded()
+                seen.body, seen.size, seen.digest = shrunk.body, shrunk.size, shrunk.digest
         try:
             if self.owns_connection:
                 if self.connection.is_open:

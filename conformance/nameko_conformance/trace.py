@@ -206,6 +206,7 @@ class Trace:
         self.omitted = 0  # messages neither in ``messages`` nor in ``tail``
         self._omitted_digest = hashlib.sha256()
         self.notes: list[str] = []
+        self.body_bytes_kept = 0  # whole bodies the test's peers keep, all peers together (amqp.MAX_BODY_BYTES_KEPT)
         self.broker: BrokerWitness | None = None
         self.firehose_evidence: set[str] = set()  # requirement IDs this test judged from what the broker saw
 
