@@ -147,6 +147,35 @@ def refused_reply(exchange, address, size, reason):
         f"the broker refused the reply of {size} bytes: {reason}"))
 
 
+# CONN-12: a refused reply at most this big is sent once more as it is (it may only have shared a channel with the
+# one the broker refused); a bigger one is replaced by a ReplyTooLarge error reply.
+RETRY_SMALL_REPLY_BYTES = 64 * 1024
+MAX_REPLY_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class Resend:
+    reply: object  # the Message to publish next
+    replaces: bool  # whether it is an error reply standing in for the refused one
+
+
+@dataclass(frozen=True)
+class GiveUp:
+    reason: str
+
+
+def after_refusal(exchange, reply, address, attempt, reason):
+    """What a server does when the broker refused `reply` on a live connection; never a requeue (CONN-15).
+
+    `attempt` counts from 0; `address` is None for a reply that already is an error reply.
+    """
+    if attempt + 1 >= MAX_REPLY_ATTEMPTS:
+        return GiveUp(f"the broker refused the reply {attempt + 1} times ({reason})")
+    if attempt == 0 and address is not None and len(reply.body) > RETRY_SMALL_REPLY_BYTES:
+        return Resend(refused_reply(exchange, address, len(reply.body), reason), replaces=True)
+    return Resend(reply, replaces=False)
+
+
 def error_reply(exchange, address, exc):
     """The error reply for `exc` (RPC-REPLY-5, RPC-ERR-9); it always encodes, whatever the exception holds."""
     error = error_object(exc)

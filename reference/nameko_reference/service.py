@@ -21,13 +21,10 @@ from dataclasses import dataclass
 
 from . import names
 from .client import DEFAULT_AMQP_URI, RpcCaller, ServiceProxy, dispatch_event
-from .server_core import (Discard, Invoke, Limits, ReplyError, decide_event, decide_request, error_reply,
-                          method_signatures, refused_reply, success_reply)
+from .server_core import (Discard, GiveUp, Invoke, Limits, ReplyError, after_refusal, decide_event, decide_request,
+                          error_reply, method_signatures, success_reply)
 from .transport import Transport
 
-# CONN-12: a reply at most this big that the broker refused is sent once more as it is (it may have shared a
-# channel with the one the broker refused); a bigger one is replaced by a ReplyTooLarge error reply.
-RETRY_SMALL_REPLY_BYTES = 64 * 1024
 CLASSIC, QUORUM = "classic", "quorum"
 QUEUE_TYPES = (CLASSIC, QUORUM)
 
@@ -287,19 +284,16 @@ class ServiceRunner:
                         reply.routing_key)
             self._untrack(tag)
             return
-        # CONN-12: the broker refused the reply on a live connection (a nack, or its channel closed, e.g. 406
-        # for a message above its size limit). Requeueing would only repeat this, so the caller gets an error.
-        if attempt == 0 and address is not None and len(reply.body) > RETRY_SMALL_REPLY_BYTES:
-            log.error("the broker refused a reply of %d bytes; sending an error reply instead", len(reply.body))
-            reason = self._transport.last_refusal or "basic.nack"
-            self._reply(refused_reply(self.rpc_exchange, address, len(reply.body), reason),
-                        tag, None, attempt + 1)
-        elif attempt < 2:
-            self._reply(reply, tag, address, attempt + 1)
-        else:
-            log.error("reply to %r refused by the broker %d times; request acknowledged without reply",
-                      reply.routing_key, attempt + 1)
+        # CONN-12: the broker refused the reply on a live connection (a nack, or its channel closed, e.g. 406 for
+        # a message above its size limit). Requeueing would only repeat this, so the caller gets an error.
+        step = after_refusal(self.rpc_exchange, reply, address, attempt, self._transport.last_refusal or "basic.nack")
+        if isinstance(step, GiveUp):
+            log.error("reply to %r not sent: %s; request acknowledged without reply", reply.routing_key, step.reason)
             self._settle(tag, True)
+            return
+        if step.replaces:
+            log.error("the broker refused a reply of %d bytes; sending an error reply instead", len(reply.body))
+        self._reply(step.reply, tag, None if step.replaces else address, attempt + 1)
 
     def _settle(self, tag, acked):
         if acked:

@@ -289,7 +289,7 @@ class Transport:
         backlog, self._backlog = self._backlog, []
         for _, on_confirm in backlog:
             if on_confirm is not None:
-                on_confirm(False)
+                _guarded(on_confirm, False)
         if self._closing:
             self._ioloop.stop()
             return
@@ -339,7 +339,7 @@ class Transport:
         elif self._thread is None or not self._thread.is_alive():
             raise TransportError("the connection is closed")
         else:
-            self._ioloop.add_callback_threadsafe(lambda: function(*args))
+            self._ioloop.add_callback_threadsafe(lambda: _guarded(function, *args))
 
     def _blocking(self, operation, timeout=30):
         """Run `operation(channel, done)` on an admin channel; wait until it calls `done(frame)`."""
@@ -356,7 +356,7 @@ class Transport:
             try:
                 operation(channel, done)
             except Exception as exc:
-                future.set_exception(exc)
+                _settle_future(future, error=exc)
 
         self.call_soon(self._with_admin_channel, start, future)
         try:
@@ -367,8 +367,7 @@ class Transport:
     def _with_admin_channel(self, start, future):
         # Declarations run on their own channel: a refused one closes only that channel.
         if not self._connected:
-            if not future.done():
-                future.set_exception(TransportError("not connected to the broker"))
+            _settle_future(future, error=TransportError("not connected to the broker"))
             return
         if self._admin_channel is not None and self._admin_channel.is_open:
             start(self._admin_channel)
@@ -419,17 +418,17 @@ class Transport:
 
         def start():
             if not self._connected:
-                future.set_exception(TransportError("not connected to the broker"))
+                _settle_future(future, error=TransportError("not connected to the broker"))
                 return
             generation = self.generation
 
             def deliver(channel, method, properties, body):
-                on_message(_message_from(method, properties, body), (generation, method.delivery_tag))
+                _guarded(lambda: on_message(_message_from(method, properties, body), (generation, method.delivery_tag)))
             try:
                 tag = self._consume_channel.basic_consume(
-                    queue, deliver, auto_ack=auto_ack, callback=lambda _: future.done() or future.set_result(tag))
+                    queue, deliver, auto_ack=auto_ack, callback=lambda _: _settle_future(future, tag))
             except Exception as exc:
-                future.set_exception(exc)
+                _settle_future(future, error=exc)
         return self._await(future, start)
 
     def _await(self, future, start, timeout=30):
@@ -450,9 +449,9 @@ class Transport:
             # consumers either.
             channel = self._consume_channel
             if not self._connected or channel is None or consumer_tag not in channel.consumer_tags:
-                future.set_result(None)
+                _settle_future(future)
                 return
-            channel.basic_cancel(consumer_tag, callback=lambda frame: future.done() or future.set_result(frame))
+            channel.basic_cancel(consumer_tag, callback=lambda frame: _settle_future(future, frame))
         try:
             self._await(future, cancel_now, timeout)
         except TransportError:
@@ -517,18 +516,18 @@ class Transport:
         if not method.multiple:
             callback = self._confirm_callbacks.pop(method.delivery_tag, None)
             if callback is not None:
-                callback(acked)
+                _guarded(callback, acked)
             return
         # Tags were inserted in increasing order, so the settled ones are at the front.
         for tag in list(self._confirm_callbacks):
             if tag > method.delivery_tag:
                 break
-            self._confirm_callbacks.pop(tag)(acked)
+            _guarded(self._confirm_callbacks.pop(tag), acked)
 
     def _fail_confirms(self):
         callbacks, self._confirm_callbacks = self._confirm_callbacks, {}
         for callback in callbacks.values():
-            callback(False)
+            _guarded(callback, False)
 
     def on_return(self, listener):
         """`listener(message)` runs on the I/O thread for every mandatory publish the broker returns."""
@@ -537,14 +536,33 @@ class Transport:
     def _on_return(self, channel, method, properties, body):
         message = _message_from(method, properties, body)
         for listener in self._return_listeners:
-            listener(message)
+            _guarded(listener, message)
 
     def publish_and_wait(self, message, timeout=30):
         """Publish and block until the broker confirms; raise TransportError on a nack."""
         future = Future()
-        self.publish(message, on_confirm=future.set_result)
+        self.publish(message, on_confirm=lambda acked: _settle_future(future, acked))
         if not future.result(timeout):
             raise TransportError("the broker did not confirm the publish")
+
+
+def _guarded(function, *args):
+    """Run work handed to the I/O thread; a failure is logged in one line and never ends the I/O loop."""
+    try:
+        function(*args)
+    except Exception as exc:
+        log.error("I/O thread task %s failed: %s: %s", getattr(function, "__name__", function),
+                  type(exc).__name__, exc)
+
+
+def _settle_future(future, result=None, error=None):
+    """Settle a future unless a broken connection has settled it first."""
+    if future.done():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
 
 
 def describe(error):

@@ -129,3 +129,14 @@ def test_broker_uris_and_backoff():
     # A pass over three URIs is immediate; after each full pass the wait doubles, up to the cap.
     delays = [backoff_delay(failures, 3, first=0.25, cap=1.0) for failures in range(1, 13)]
     assert delays == [0, 0, 0.25, 0, 0, 0.5, 0, 0, 1.0, 0, 0, 1.0]
+
+
+def test_after_a_refusal_a_big_reply_is_replaced_a_small_one_resent_and_the_third_refusal_gives_up():
+    big = server_core.success_reply("nameko-rpc", ADDRESS, "x" * (server_core.RETRY_SMALL_REPLY_BYTES + 1))
+    small = server_core.success_reply("nameko-rpc", ADDRESS, "x")
+    replaced = server_core.after_refusal("nameko-rpc", big, ADDRESS, 0, "406")
+    assert replaced.replaces and json.loads(replaced.reply.body)["error"]["exc_type"] == "ReplyTooLarge"
+    assert "406" in json.loads(replaced.reply.body)["error"]["value"]
+    resent = server_core.after_refusal("nameko-rpc", small, ADDRESS, 0, "nack")
+    assert not resent.replaces and resent.reply is small
+    assert isinstance(server_core.after_refusal("nameko-rpc", small, ADDRESS, 2, "nack"), server_core.GiveUp)
