@@ -38,7 +38,19 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+
+
+def find_checkout(start: Path | None = None) -> Path:
+    """The repository checkout the matrix works in: the first of the working directory and its parents that has
+    ``ports/build.py`` and ``spec/requirements.json``, else the checkout this module lives in."""
+    here = (start or Path.cwd()).resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / "ports" / "build.py").is_file() and (candidate / "spec" / "requirements.json").is_file():
+            return candidate
+    return Path(__file__).resolve().parents[2]
+
+
+REPO = find_checkout()
 PORTS = REPO / "ports"
 DIGEST_MARK = "inputs-digest:"
 # Inputs whose change makes the kept table stale (the kit's own code is not among them: it is judged by CI).
@@ -654,7 +666,8 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="nameko-conformance matrix", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--check", action="store_true", help="only check that the kept table is current (no runs)")
-    p.add_argument("--output-dir", default=str(PORTS), help="where MATRIX.md, matrix.html, matrix.json go")
+    p.add_argument("--repo", help="the repository checkout (default: found from the working directory)")
+    p.add_argument("--output-dir", help="where MATRIX.md, matrix.html, matrix.json go (default: <repo>/ports)")
     p.add_argument("--work-dir", help="where the runs' reports and logs go (default: a fresh temporary dir)")
     p.add_argument("--reference-python", help="interpreter with the kit and nameko_reference (default: this one)")
     p.add_argument("--nameko2-python", help="interpreter of an environment with nameko 2.14.1")
@@ -670,8 +683,15 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    global REPO, PORTS
     args = parser().parse_args(sys.argv[1:] if argv is None else argv)
-    output_dir = Path(args.output_dir)
+    if args.repo:
+        REPO = Path(args.repo).resolve()
+        PORTS = REPO / "ports"
+    if not (PORTS / "build.py").is_file():
+        print(f"{REPO} is not a checkout of the kit's repository (no ports/build.py); give --repo", file=sys.stderr)
+        return 4
+    output_dir = Path(args.output_dir) if args.output_dir else PORTS
     if args.check:
         return check(output_dir)
 
