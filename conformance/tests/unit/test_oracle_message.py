@@ -305,3 +305,9 @@ def test_all_schema_findings_report_a_requirement_once_and_bound_the_reason(monk
 def test_schema_findings_of_a_false_subschema_use_the_default(monkeypatch):
     custom_schema(monkeypatch, {"x-requirement": "TOP", "properties": {"a": False}})
     assert [f[0] for f in schema_findings("custom.json", {"a": 1}, "DEF-1")] == ["DEF-1"]
+
+
+def test_an_empty_correlation_id_is_shown_as_it_came():
+    judgement = m._request(Msg(routing_key="s.m", properties=dict(REQUEST_PROPS, correlation_id=""),
+                               body=b'{"args": [], "kwargs": {}}'))
+    assert [(f.code, f.observed) for f in judgement.findings] == [("RPC-REQ-4/no-correlation-id", "''")]

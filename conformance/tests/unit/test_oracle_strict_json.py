@@ -203,3 +203,20 @@ def test_equal_strings_and_unequal_values_of_one_type():
     assert values.equal("R-1", "s", "v", "a", "a").ok
     assert values.equal("R-1", "s", "v", "a", "b").codes() == ["R-1/s"]
     assert values.equal("R-1", "s", "v", [None, "x"], [None, "x"]).ok
+
+
+def test_letters_never_open_a_level():
+    # 201 brackets (so the depth walk runs), never deeper than 199; letters between them open nothing.
+    text = "[" * 199 + "X" * 5 + "]" * 199 + "[][]"
+    assert fault_of(text) == ("SER-1", "not-json", ())
+
+
+def test_number_kinds_says_why_it_cannot_decide():
+    assert serialization.number_kinds(b"not json", ["int"]).inconclusive == (
+        ("SER-5", "the echo reply is not the echo's result (Expecting value: line 1 column 1 (char 0))"),)
+    body = b" " * 100000 + b"{x"
+    with pytest.raises(ValueError) as raised:
+        json.loads(body)
+    assert len(str(raised.value)) > 80
+    assert serialization.number_kinds(body, ["int"]).inconclusive[0][1] == (
+        f"the echo reply is not the echo's result ({str(raised.value)[:80]})")

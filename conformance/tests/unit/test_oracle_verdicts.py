@@ -230,3 +230,11 @@ def test_reasons_read_empty_when_no_test_gave_one_and_list_every_entry():
                                  Entry("A", "three", code="A/w")))
     stale = verdict(Req("A"), result("t", {"A": (FAILED, "")}, [finding("A", "x")]), baseline=unseen)
     assert stale["why"] == "baseline entries whose behaviour did not show: A/y, A/w"
+
+
+def test_a_stale_entry_of_an_unexamined_requirement_lists_every_entry():
+    two = Baseline("b.json", (Entry("A", "one", code="A/x"), Entry("A", "two", pattern="z")))
+    entry = verdict(Req("A"), result("t", {"A": (MASKED, "masked by B/y")}), baseline=two)
+    assert entry["verdict"] == v.STALE_BASELINE
+    assert entry["why"] == "the baseline accepts A/x, /z/, but the run did not examine A: masked by B/y"
+    assert entry["baseline"] == [{"accepts": "A/x", "reason": "one"}, {"accepts": "/z/", "reason": "two"}]
