@@ -61,91 +61,80 @@ def body(value):
     return json.dumps(value).encode()
 
 
+def call(method, args=(), raw=None, **extra):
+    """A request for `method`: `args` as a JSON body, or the `raw` body bytes as they are."""
+    return dict(method=method, body=raw if raw is not None else body({"args": list(args), "kwargs": {}}), **extra)
+
+
 def build_corpus(rng):
-    """(kind -> count, factory) for the bad kinds; the valid calls are made separately."""
+    """The bad messages, kind by kind: (count, factory of one Case's fields)."""
     malformed = error_of("MalformedRequest")
+    unserializable = error_of("UnserializableValueError")
     nested_4mib = b"[" * (2 * 1024 * 1024 - 8) + b"]" * (2 * 1024 * 1024 - 8)
     many_containers = b'{"args": [' + b",".join([b"[]"] * 300_000) + b'], "kwargs": {}}'
+    too_deep = b'{"args": ' + b"[" * 300 + b"]" * 300 + b', "kwargs": {}}'
+    too_big = b'{"args": ["' + b"y" * (4 * 1024 * 1024) + b'"], "kwargs": {}}'
     heavy_ok_args = [[i % 10] for i in range(60_000)]
+    odd_values = {"nameko.n": 7, "nameko.d": Decimal("1.5"), "nameko.t": {"x": [1, b"\xff"]},
+                  "nameko.b": b"\xff\xfe", "nameko.none": None, "nameko.bool": True, "nameko.list": [None, 15, "s"]}
 
     def valid_with_headers(headers):
         args = [rng.randint(0, 10**6), "h"]
-        return dict(method="echo", body=body({"args": args, "kwargs": {}}), expect=echo_of(args, {}),
-                    headers=headers)
+        return call("echo", args, expect=echo_of(args, {}), headers=headers)
+
+    def raw_choice(*bodies):
+        return lambda: call("echo", raw=rng.choice(bodies), expect=malformed)
 
     kinds = {
-        # headers and routing keys pika hands over as bytes or odd types
-        "header key invalid utf-8": (400, lambda: valid_with_headers({b"nameko.\xff\xfe": "x", b"\xc3\x28": 1,
-                                                                        "nameko.ok": "fine"})),
-        "header values of odd types": (300, lambda: valid_with_headers({
-            "nameko.n": 7, "nameko.d": Decimal("1.5"), "nameko.t": {"x": [1, b"\xff"]}, "nameko.b": b"\xff\xfe",
-            "nameko.none": None, "nameko.bool": True, "nameko.list": [None, 15, "s"]})),
+        # headers and routing keys that pika hands over as bytes or odd types
+        "header key invalid utf-8": (400, lambda: valid_with_headers(
+            {b"nameko.\xff\xfe": "x", b"\xc3\x28": 1, "nameko.ok": "fine"})),
+        "header values of odd types": (300, lambda: valid_with_headers(odd_values)),
         "call id stack of the wrong type": (200, lambda: valid_with_headers(
             {"nameko.call_id_stack": rng.choice([7, {"a": 1}, b"\xff", [b"\xfe", 3, None], True])})),
-        "routing key invalid utf-8": (400, lambda: dict(method=b"\xff\xfe" + uuid.uuid4().hex[:4].encode(),
-                                                        body=body({"args": [], "kwargs": {}}),
+        "routing key invalid utf-8": (400, lambda: call(b"\xff\xfe" + uuid.uuid4().hex[:4].encode(),
                                                         expect=error_of("MethodNotFound"))),
         # what methods do
-        "lone surrogate in the error text": (250, lambda: dict(method="fail_surrogate", body=body({"args": [], "kwargs": {}}),
-                                                               expect=error_of("ValueError", value_contains="\ufffd"))),
-        "lone surrogates in the error args": (150, lambda: dict(method="fail_surrogate_args",
-                                                                body=body({"args": [], "kwargs": {}}),
-                                                                expect=error_of("ValueError"))),
-        "error text that cannot be printed": (150, lambda: dict(method="fail_unprintable",
-                                                                body=body({"args": [], "kwargs": {}}),
-                                                                expect=error_of("ValueError"))),
-        "result above the reply limit": (40, lambda: dict(method="big", body=body({"args": [2 * MAX_REPLY_BYTES], "kwargs": {}}),
+        "lone surrogate in the error text": (250, lambda: call(
+            "fail_surrogate", expect=error_of("ValueError", value_contains="\ufffd"))),
+        "lone surrogates in the error args": (150, lambda: call("fail_surrogate_args", expect=error_of("ValueError"))),
+        "error text that cannot be printed": (150, lambda: call("fail_unprintable", expect=error_of("ValueError"))),
+        "result above the reply limit": (40, lambda: call("big", [2 * MAX_REPLY_BYTES],
                                                           expect=error_of("ReplyTooLarge"))),
-        "result NaN": (150, lambda: dict(method="nan", body=body({"args": [], "kwargs": {}}),
-                                         expect=error_of("UnserializableValueError"))),
-        "result nested too deep to encode": (50, lambda: dict(method="deep", body=body({"args": [5000], "kwargs": {}}),
-                                                              expect=error_of("UnserializableValueError"))),
-        "result with a lone surrogate": (150, lambda: dict(method="surrogate_result", body=body({"args": [], "kwargs": {}}),
-                                                           expect=error_of("UnserializableValueError"))),
+        "result NaN": (150, lambda: call("nan", expect=unserializable)),
+        "result nested too deep to encode": (50, lambda: call("deep", [5000], expect=unserializable)),
+        "result with a lone surrogate": (150, lambda: call("surrogate_result", expect=unserializable)),
         # bodies
-        "deeply nested args": (200, lambda: dict(method="echo", body=b'{"args": ' + b"[" * 300 + b"]" * 300 + b', "kwargs": {}}',
-                                                 expect=malformed)),
-        "4 MiB of nested arrays": (3, lambda: dict(method="echo", body=nested_4mib, expect=malformed)),
-        "too many containers": (3, lambda: dict(method="echo", body=many_containers, expect=malformed)),
-        "heavy but within the limits": (3, lambda: dict(method="echo", body=body({"args": heavy_ok_args, "kwargs": {}}),
-                                                        expect=echo_of(heavy_ok_args, {}))),
-        "request above the size limit": (3, lambda: dict(method="echo", body=b'{"args": ["' + b"y" * (4 * 1024 * 1024) + b'"], "kwargs": {}}',
-                                                         expect=malformed)),
-        "not JSON": (300, lambda: dict(method="echo", body=rng.choice([b"{", b"nope", b'{"args": [1, "kwargs": {}}', b"\x00\x01"]),
-                                       expect=malformed)),
-        "not UTF-8": (250, lambda: dict(method="echo", body=b'{"args": ["\xff\xfe"], "kwargs": {}}', expect=malformed)),
-        "empty body": (100, lambda: dict(method="echo", body=b"", expect=malformed)),
-        "JSON that is not an object": (250, lambda: dict(method="echo", body=rng.choice([b"[]", b"3", b'"s"', b"null", b"true"]),
-                                                         expect=malformed)),
-        "args or kwargs missing": (250, lambda: dict(method="echo", body=rng.choice([b"{}", b'{"args": []}', b'{"kwargs": {}}']),
-                                                     expect=malformed)),
-        "args or kwargs of the wrong type": (250, lambda: dict(
-            method="echo", body=rng.choice([b'{"args": "xy", "kwargs": {}}', b'{"args": {"p": 1}, "kwargs": {}}',
-                                            b'{"args": [], "kwargs": []}', b'{"args": null, "kwargs": 3}']),
-            expect=malformed)),
-        "lenient JSON (MAL-16)": (150, lambda: dict(method="echo", body=rng.choice([b'{"args": ["\\ud800"], "kwargs": {}}',
-                                                                                    b'{"args": [NaN], "kwargs": {}}']),
-                                                   expect=error_of("MalformedRequest", "UnserializableValueError"))),
-        "unknown method": (200, lambda: dict(method="nope_" + uuid.uuid4().hex[:6], body=body({"args": [], "kwargs": {}}),
-                                             expect=error_of("MethodNotFound"))),
-        "wrong signature": (200, lambda: dict(method="fail", body=body({"args": [1, 2, 3], "kwargs": {}}),
-                                              expect=error_of("IncorrectSignature"))),
+        "deeply nested args": (200, lambda: call("echo", raw=too_deep, expect=malformed)),
+        "4 MiB of nested arrays": (3, lambda: call("echo", raw=nested_4mib, expect=malformed)),
+        "too many containers": (3, lambda: call("echo", raw=many_containers, expect=malformed)),
+        "heavy but within the limits": (3, lambda: call("echo", heavy_ok_args, expect=echo_of(heavy_ok_args, {}))),
+        "request above the size limit": (3, lambda: call("echo", raw=too_big, expect=malformed)),
+        "not JSON": (300, raw_choice(b"{", b"nope", b'{"args": [1, "kwargs": {}}', b"\x00\x01")),
+        "not UTF-8": (250, raw_choice(b'{"args": ["\xff\xfe"], "kwargs": {}}')),
+        "empty body": (100, raw_choice(b"")),
+        "JSON that is not an object": (250, raw_choice(b"[]", b"3", b'"s"', b"null", b"true")),
+        "args or kwargs missing": (250, raw_choice(b"{}", b'{"args": []}', b'{"kwargs": {}}')),
+        "args or kwargs of the wrong type": (250, raw_choice(
+            b'{"args": "xy", "kwargs": {}}', b'{"args": {"p": 1}, "kwargs": {}}', b'{"args": [], "kwargs": []}',
+            b'{"args": null, "kwargs": 3}')),
+        "lenient JSON (MAL-16)": (150, lambda: call(
+            "echo", raw=rng.choice([b'{"args": ["\\ud800"], "kwargs": {}}', b'{"args": [NaN], "kwargs": {}}']),
+            expect=error_of("MalformedRequest", "UnserializableValueError"))),
+        "unknown method": (200, lambda: call("nope_" + uuid.uuid4().hex[:6], expect=error_of("MethodNotFound"))),
+        "wrong signature": (200, lambda: call("fail", [1, 2, 3], expect=error_of("IncorrectSignature"))),
         # properties
-        "no content_type": (200, lambda: dict(method="echo", body=body({"args": [], "kwargs": {}}), expect=malformed,
-                                              properties={"content_type": None})),
-        "unsupported content_type": (200, lambda: dict(method="echo", body=body({"args": [], "kwargs": {}}), expect=malformed,
-                                                       properties={"content_type": rng.choice(["text/plain", "application/x-pickle"])})),
-        "content_type invalid utf-8": (150, lambda: dict(method="echo", body=body({"args": [], "kwargs": {}}), expect=malformed,
+        "no content_type": (200, lambda: call("echo", expect=malformed, properties={"content_type": None})),
+        "unsupported content_type": (200, lambda: call("echo", expect=malformed, properties={
+            "content_type": rng.choice(["text/plain", "application/x-pickle"])})),
+        "content_type invalid utf-8": (150, lambda: call("echo", expect=malformed,
                                                          properties={"content_type": b"application/\xffjson"})),
-        "correlation_id invalid utf-8": (150, lambda: dict(method="echo", body=body({"args": [1], "kwargs": {}}),
-                                                           expect=echo_of([1], {}),
+        "correlation_id invalid utf-8": (150, lambda: call("echo", [1], expect=echo_of([1], {}),
                                                            correlation_id=b"\xff" + uuid.uuid4().hex.encode())),
-        "no correlation_id": (100, lambda: dict(method="echo", body=body({"args": ["nocid"], "kwargs": {}}),
-                                                expect=echo_of(["nocid"], {}), correlation_id="none")),
-        "no reply_to": (200, lambda: dict(method="echo", body=body({"args": [], "kwargs": {}}), expect=None,
-                                          properties={"reply_to": None})),
-        "reply_to invalid utf-8": (100, lambda: dict(method="echo", body=body({"args": [], "kwargs": {}}), expect=None,
-                                                     properties={"reply_to": b"\xff-nowhere"})),
+        "no correlation_id": (100, lambda: call("echo", ["nocid"], expect=echo_of(["nocid"], {}),
+                                                correlation_id="none")),
+        "no reply_to": (200, lambda: call("echo", expect=None, properties={"reply_to": None})),
+        "reply_to invalid utf-8": (100, lambda: call("echo", expect=None, properties={"reply_to": b"\xff-nowhere"})),
     }
     cases = []
     for kind, (count, make) in kinds.items():
