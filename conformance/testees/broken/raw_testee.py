@@ -10,7 +10,8 @@ refused-exchange (declares the RPC exchange non-durable, which the broker refuse
 Hostile targets: random-bytes (every reply body is random bytes, right correlation id), garbage (each reply comes
 with random-bytes messages under invented correlation ids and content types), exit-mid-run (exits at its 25th
 request), silent (answers its first request only), drop-replies (drops every second reply), flood (every 10th
-request gets 10,000 replies), huge-replies (every 10th reply carries a 50 MiB result).
+request gets 10,000 replies), huge-replies (every 10th reply carries a 50 MiB result), never-serves (connects,
+declares nothing, and waits).
 
 Configuration comes from the testee launch contract's environment variables. With ``--fault none`` it follows
 the spec closely enough for the kit to pass every MUST. It is single-threaded: requests are served in order.
@@ -31,7 +32,7 @@ import pika.exceptions
 FAULTS = ("none", "error-without-exc-path", "error-reply-default-exchange", "string-call-id-stack",
           "wrong-queue-flags", "crash-without-reply-to", "invoke-without-reply-to", "broadcast-queue-durable",
           "exclusive-consumer", "wrong-correlation-id", "wrong-reply-key", "refused-exchange", "random-bytes",
-          "garbage", "exit-mid-run", "silent", "drop-replies", "flood", "huge-replies")
+          "garbage", "exit-mid-run", "silent", "drop-replies", "flood", "huge-replies", "never-serves")
 EXIT_AT_REQUEST = 25
 FLOOD_EVERY, FLOOD_COPIES = 10, 10_000
 HUGE_EVERY, HUGE_BYTES = 10, 50 * 1024 * 1024
@@ -301,7 +302,12 @@ def text(value) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fault", choices=FAULTS, default="none")
-    Testee(parser.parse_args().fault).run()
+    parser.add_argument("--tag", default="", help="ignored: lets a self-test find this process afterwards")
+    testee = Testee(parser.parse_args().fault)
+    if testee.fault == "never-serves":
+        while True:
+            testee.connection.sleep(1)
+    testee.run()
 
 
 if __name__ == "__main__":
