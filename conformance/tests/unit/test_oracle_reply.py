@@ -397,3 +397,17 @@ def test_error_findings_carry_the_reply():
     assert judged.codes() == ["RPC-ERR-4/value-type"] and len(judged.findings[0].messages) == 1
     schema = r.envelope(reply(error_body(error="boom")))
     assert len(schema.findings[0].messages) == 1
+
+
+class Bare:
+    """A message that does not say which way it went: it is judged as the target's."""
+
+    headers = None
+
+    def __init__(self, body):
+        self.body = body
+
+
+def test_no_credentials_judges_a_message_without_direction():
+    assert r.no_credentials([Bare(b"amqp://u:p@h")], None).codes() == ["SEC-1/credentials-in-message"]
+    assert r.no_credentials([Bare(b"x")], None).ok

@@ -238,3 +238,8 @@ def test_refused_declaration_keeps_at_most_400_characters_of_output():
     long = REFUSAL.replace("'durable'", "'" + "a" * 500 + "'")
     judgement = s.refused_declaration(long, "nameko-rpc")
     assert len(judgement.findings[0].messages[0]["target_output"]) == 400
+
+
+def test_readiness_ignores_a_foreign_message_that_came_by_no_known_way():
+    judgement = s.readiness([Bare("someone-else")], "rk", "nameko-rpc", ["e1"])
+    assert summary(judgement) == ([], [], []) and judgement.value is None
