@@ -133,13 +133,11 @@ def test_durable_broadcast_queue_fails_evt_9(tmp_path):
 @pytest.mark.parametrize("fault", ["random-bytes", "garbage"])
 def test_random_reply_bodies_fail_what_they_break(tmp_path, fault):
     """Random bytes under the right correlation id are not a reply: SER-1 fails, and the checks that once passed
-    on the correlation id alone (still serving, exactly one reply) do not pass."""
+    on the correlation id alone (the sentinel's "still serving") fail. What is observed apart from the body (the
+    queue drained, one reply per request, no event from an unanswerable request) may still pass."""
     code, document, output, rss = run_hostile(tmp_path, fault)
     assert document, output[-3000:]
-    assert "SER-1" in failing(document)
-    assert "MAL-9" in failing(document)
-    passed = verdicts(document, "pass")
-    assert not passed & {"MAL-5", "MAL-9", "MAL-14", "RPC-REQ-15", "RPC-REPLY-8", "RPC-REPLY-9", "TESTEE-2"}
+    assert {"SER-1", "MAL-9", "RPC-REPLY-8", "TESTEE-2"} <= failing(document), output[-3000:]
     assert rss < MAX_KIT_RSS_KIB
     assert code == 1
 
