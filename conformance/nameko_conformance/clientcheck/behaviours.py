@@ -20,9 +20,11 @@ import json
 import uuid
 from dataclasses import dataclass, field
 
+from nameko_conformance.oracle.driver import BUILTIN_KINDS
+
 DEFAULT_LATE_SECONDS = 2.0
 # Error replies a client surfaces as their own kind (RPC-ERR-11); every other one is a remote error.
-CLIENT_ERROR_KINDS = ("MethodNotFound", "IncorrectSignature", "MalformedRequest")
+CLIENT_ERROR_KINDS = BUILTIN_KINDS
 NAMEKO_ERROR_KINDS = CLIENT_ERROR_KINDS + ("UnknownService",)
 NAMEKO_EXCEPTIONS_MODULE = "nameko.exceptions"
 PROBE_EXCEPTIONS_MODULE = "conformance_probe"

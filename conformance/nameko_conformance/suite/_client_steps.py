@@ -57,7 +57,10 @@ class DriverSetup:
         return feature not in self.lacks
 
     def note_request(self, reply_to: str | None, headers: dict | None) -> None:
+        """Remembers the reply queues the client may leave behind, under its declared name too (removed at stop)."""
         self.session.note_request(reply_to, headers)
+        if reply_to and self.client_name:
+            self.session.reply_queues.add(names.reply_queue(self.client_name, reply_to))
 
     def close(self) -> None:
         """On ``nameko-rpc``, which other runs share, the exchange goes only when nothing is bound to it."""

@@ -133,9 +133,11 @@ def test_reply_to_faults(reply_to, expected):
     assert codes(clients.reply_to_key(request(reply_to=reply_to))) == expected
 
 
-def test_no_reply_to_decides_neither():
-    judgement = clients.reply_to_key(request(reply_to=None))
+@pytest.mark.parametrize("reply_to", [None, ""])
+def test_no_reply_to_decides_neither(reply_to):
+    judgement = clients.reply_to_key(request(reply_to=reply_to))
     assert judgement.examined == frozenset() and dict(judgement.inconclusive).keys() == {"RPC-CORR-3", "RPC-CORR-12"}
+    assert codes(judgement) == []
 
 
 def test_distinct_uuid4_correlation_ids_pass():
@@ -313,6 +315,8 @@ def test_calls_in_flight():
     assert clients.calls_in_flight([1.0, 2.0], 3.0).examined == {"DRIVER-4"}
     assert codes(clients.calls_in_flight([1.0, 3.0], 3.0)) == ["DRIVER-4/calls-not-in-flight"]
     assert clients.calls_in_flight([], None).examined == frozenset()
+    assert clients.calls_in_flight([], 3.0).examined == frozenset()
+    assert "DRIVER-4" in dict(clients.calls_in_flight([1.0], None).inconclusive)
 
 
 # -- the reply queue: one table ------------------------------------------------------------------------------------
