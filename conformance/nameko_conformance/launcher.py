@@ -23,6 +23,27 @@ READY_TIMEOUT = 30.0
 PLAIN_WAIT = 3.0  # how long one readiness echo waits before the next one also looks for misrouted replies
 
 
+def _load_prctl():
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+        return ctypes.CDLL("libc.so.6", use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+_PRCTL = _load_prctl()  # resolved here: the child between fork and exec must not import (the probe's thread runs)
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: on Linux, the target gets SIGTERM when the kit's process dies, however it dies
+    (killed by a CI timeout, say), so not even a kit killed with SIGKILL leaves its target running. The signal
+    survives exec, so it reaches the command the shell execs (``exec ...``, or a lone simple command)."""
+    if _PRCTL is not None:
+        _PRCTL(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 class NeverServed(KitFault):
     """The target never served, and its output says why in the protocol's terms: ``judgement`` is its finding."""
 
@@ -55,7 +76,7 @@ class LaunchedTarget:
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(self.command, shell=True, env=self.environment(), stdout=log,
                                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                            start_new_session=True)
+                                            start_new_session=True, preexec_fn=_die_with_parent)
         try:
             self.wait_until_serving()
         except BaseException:
