@@ -23,6 +23,7 @@ from nameko_conformance.clientcheck.checks import ClientCheck
 from nameko_conformance.clientcheck.driver import DriverResult, describe
 from nameko_conformance.oracle import client as clients, driver as oracle_driver, names
 from nameko_conformance.oracle.evidence import Evidence
+from nameko_conformance.plugin import KIT_KEY
 from nameko_conformance.trace import Trace
 
 _SETUP_ATTRIBUTE = "_client_driver_setup"
@@ -63,8 +64,9 @@ class DriverSetup:
             self.session.reply_queues.add(names.reply_queue(self.client_name, reply_to))
 
     def close(self) -> None:
-        """On ``nameko-rpc``, which other runs share, the exchange goes only when nothing is bound to it."""
-        if not self.on_default_exchange:
+        """On a shared exchange (``nameko-rpc``, or one named by the user) the exchange goes only when nothing is
+        bound to it; the client session removes its private one itself."""
+        if self.rpc_exchange == self.session.rpc_exchange:
             return
         try:
             connection = pika.BlockingConnection(pika.URLParameters(self.amqp_uri))
@@ -84,7 +86,8 @@ def driver_setup(request: pytest.FixtureRequest) -> DriverSetup:
         described, run = describe(client_session.client_cmd, amqp_uri=client_session.amqp_uri,
                                   rpc_exchange=client_session.rpc_exchange)
         lacks = described.value
-        exchange = names.DEFAULT_RPC_EXCHANGE if "exchange" in lacks else client_session.rpc_exchange
+        exchange = chosen_exchange(getattr(request.config.stash[KIT_KEY], "client_exchange", None), lacks,
+                                   client_session.rpc_exchange)
         problem = "; ".join(f.message for f in described.findings)
         note = f"describe: lacks {sorted(lacks) or 'nothing'}" + (f" ({problem})" if problem else "")
         setup = DriverSetup(client_session, exchange, lacks, note, described,
@@ -92,6 +95,16 @@ def driver_setup(request: pytest.FixtureRequest) -> DriverSetup:
         setattr(client_session, _SETUP_ATTRIBUTE, setup)
         request.config.add_cleanup(setup.close)
     return setup
+
+
+def chosen_exchange(option: str | None, lacks: frozenset[str], private: str) -> str:
+    """The client suite's RPC exchange: the run's private one, unless the client lacks a configurable exchange
+    (then ``nameko-rpc``) or the user chose one (``default`` for ``nameko-rpc``, ``private``, or a name)."""
+    if "exchange" in lacks or option == "default":
+        return names.DEFAULT_RPC_EXCHANGE
+    if option and option != "private":
+        return option
+    return private
 
 
 def needs(*features: str):

@@ -243,3 +243,19 @@ def test_unknown_features_are_named_and_the_known_ones_kept():
 ])
 def test_described_client_name(text, name):
     assert drivers.described_client_name(DriverRun(False, 0, text, 0)) == name
+
+
+# -- where the client suite runs (suite/_client_steps.py, pure) -------------------------------------------------
+
+@pytest.mark.parametrize("option, lacks, expected", [
+    (None, frozenset(), "nameko-rpc-kit-1"),
+    ("private", frozenset(), "nameko-rpc-kit-1"),
+    ("default", frozenset(), "nameko-rpc"),
+    (None, frozenset({"exchange"}), "nameko-rpc"),
+    ("private", frozenset({"exchange"}), "nameko-rpc"),  # a client that cannot follow goes where it can
+    ("my-rpc", frozenset(), "my-rpc"),
+])
+def test_the_client_suite_exchange(option, lacks, expected):
+    from nameko_conformance.suite._client_steps import chosen_exchange
+
+    assert chosen_exchange(option, lacks, "nameko-rpc-kit-1") == expected
