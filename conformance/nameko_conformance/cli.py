@@ -40,6 +40,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--target-cmd", help="command that starts the service (testee launch contract)")
     run.add_argument("--client-cmd", help="client driver command (spec chapter 16): runs the client suite; without "
                                           "--target/--target-cmd the run is client-only")
+    run.add_argument("--client-exchange", help="the client suite's RPC exchange: private (default), default "
+                                               "(nameko-rpc) or a name")
     run.add_argument("--fuzz", action="store_true", help="also run the property-based fuzz tests")
     _fuzz_options(run)
     run.add_argument("--amqp-uri", help="broker to use; env NAMEKO_CONFORMANCE_AMQP_URI")
@@ -137,8 +139,8 @@ def _run(args: argparse.Namespace, only_fuzz: bool = False) -> int:
         argv += ["-m", "fuzz"]
     elif args.fuzz:
         argv.append("--fuzz")
-    for option in ("target", "target_cmd", "client_cmd", "capabilities", "baseline", "junitxml", "observer",
-                   "broker", "fuzz_examples", "fuzz_seconds", "fuzz_seed"):
+    for option in ("target", "target_cmd", "client_cmd", "client_exchange", "capabilities", "baseline", "junitxml",
+                   "observer", "broker", "fuzz_examples", "fuzz_seconds", "fuzz_seed"):
         value = getattr(args, option, None)
         if value:
             argv.append(f"--{option.replace('_', '-')}={value}")

@@ -52,6 +52,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--report-dir", help="write report.json and report.md there")
     group.addoption("--client-cmd", help="a client driver command (spec chapter 16): runs the client suite against "
                                          "the port's client; without --target/--target-cmd the run is client-only")
+    group.addoption("--client-exchange", default=None,
+                    help="the client suite's RPC exchange: private (a fresh one per run, the default), default "
+                         "(nameko-rpc), or a name; a driver declaring it lacks 'exchange' always gets nameko-rpc")
     group.addoption("--fuzz", action="store_true", default=False,
                     help="also run the property-based fuzz tests (the same as adding -m fuzz to the default suite)")
     group.addoption("--fuzz-examples", type=int, default=None,
@@ -99,6 +102,7 @@ class KitConfig:
         self.observer = config.getoption("observer") or "auto"
         self.client_cmd = pick("client_cmd", "conformance_client_cmd")
         self.client_only = bool(self.client_cmd) and not (self.target_uri or self.target_cmd)
+        self.client_exchange = config.getoption("client_exchange")
         self.fuzz = bool(config.getoption("fuzz")) or "fuzz" in (config.getoption("markexpr", "") or "")
         self.fuzz_examples = config.getoption("fuzz_examples") or DEFAULT_FUZZ_EXAMPLES
         self.fuzz_seconds = config.getoption("fuzz_seconds")
@@ -123,6 +127,8 @@ class KitConfig:
             parts += ["--target-cmd", self.target_cmd]
         if self.client_cmd:
             parts += ["--client-cmd", self.client_cmd]
+        if self.client_exchange:
+            parts += ["--client-exchange", self.client_exchange]
         if self.capabilities:
             parts += ["--capabilities", self.capabilities]
         if self.amqp_uri:
