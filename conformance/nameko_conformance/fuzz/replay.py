@@ -4,7 +4,9 @@ The message goes out byte for byte as saved (properties, headers, body), except 
 kit must own: the routing key names the replay target's service, and ``reply_to`` is the replayer's own key.
 Without ``--target``/``--target-cmd`` the kit starts the reference testee, as ``run`` does. A masked password
 (``***``) in ``--target`` is taken from ``--amqp-uri`` or ``NAMEKO_CONFORMANCE_AMQP_URI`` (else ``guest``).
-Exit status: 0 when the target replied and still answers an echo afterwards, 1 otherwise, 3 kit fault.
+The reply is judged by the oracle's reply checks (routing, correlation, content type, envelope), as the fuzz run
+judged it; a reply on the default exchange is caught too. Exit status: 0 when the target replied, the reply has no
+finding and the target still answers an echo afterwards, 1 otherwise, 3 kit fault.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from urllib.parse import urlsplit
 
 from nameko_conformance.capture.wire import WireMessage
 from nameko_conformance.fuzz.link import FuzzLink
-from nameko_conformance.fuzz.properties import reply_kind
+from nameko_conformance.fuzz.properties import judge_reply, reply_kind
 from nameko_conformance.messages import Outgoing
 from nameko_conformance.outcomes import KitFault
 from nameko_conformance.uri import mask
@@ -33,8 +35,9 @@ def unmasked(target: str, amqp_uri: str | None) -> str:
     return target.replace(f":{MASKED}@", f":{password}@", 1)
 
 
-def replay_message(link: FuzzLink, message: WireMessage, timeout: float) -> tuple[Outgoing, object, bool]:
-    """Sends ``message`` to the link's service; returns (what was sent, the reply or None, still answering)."""
+def replay_message(link: FuzzLink, message: WireMessage, timeout: float) -> tuple[Outgoing, object, bool, list]:
+    """Sends ``message`` to the link's service; returns (what was sent, the reply or None, still answering, the
+    oracle's findings on the reply)."""
     method = message.routing_key.split(".", 1)[1] if "." in message.routing_key else message.routing_key
     properties = dict(message.properties)
     properties["reply_to"] = link.reply_key
@@ -43,7 +46,8 @@ def replay_message(link: FuzzLink, message: WireMessage, timeout: float) -> tupl
     reply = link.take(properties.get("correlation_id"), timeout)
     sentinel = link.send(link.factory.request("echo", ["replay sentinel"]))
     alive = link.take(sentinel.correlation_id, timeout) is not None
-    return out, reply, alive
+    findings = list(judge_reply(link, out, reply).findings) if reply is not None else []
+    return out, reply, alive, findings
 
 
 def main(args) -> int:
@@ -63,7 +67,7 @@ def main(args) -> int:
         target = session.target
         link = FuzzLink(target.connection_parameters(), target.rpc_exchange, target.service)
         try:
-            out, reply, alive = replay_message(link, message, args.timeout)
+            out, reply, alive, findings = replay_message(link, message, args.timeout)
         finally:
             link.close()
     finally:
@@ -81,5 +85,7 @@ def main(args) -> int:
         print("reply: " + json.dumps(received.to_fixture())[:4000])
     kind, detail = reply_kind(reply)
     print(f"outcome: {kind}  {json.dumps(detail, default=repr)[:300] if detail is not None else ''}")
+    for finding in findings:
+        print(f"finding: {finding.code}: {mask(finding.message)}")
     print(f"target still answers an echo afterwards: {'yes' if alive else 'NO'}")
-    return 0 if reply is not None and alive else 1
+    return 0 if reply is not None and alive and not findings else 1
