@@ -16,16 +16,19 @@ def test_reference_testee_passes_every_must(kit):
                 v["verdict"] in ("fail", "kit error")]
 
 
-def write_baseline(tmp_path, ids):
+def write_baseline(tmp_path, findings):
+    """A baseline accepting exactly these finding codes (``<ID>/<slug>``)."""
     path = tmp_path / "baseline.json"
-    path.write_text(json.dumps({"target": "raw testee", "deviations": [{"id": i, "reason": "self-test"} for i in ids]}))
+    path.write_text(json.dumps({"target": "raw testee", "deviations": [
+        {"id": code.split("/")[0], "finding": code, "reason": "self-test", "evidence": "the raw testee's fault"}
+        for code in findings]}))
     return str(path)
 
 
 def test_listed_deviation_that_fails_is_tolerated(kit, tmp_path):
     """A failure listed in the baseline is a known deviation and the gate passes."""
     code, document, output = kit("--target-cmd", raw_testee_command("wrong-queue-flags"),
-                                 "--baseline", write_baseline(tmp_path, ["TOPO-4"]))
+                                 "--baseline", write_baseline(tmp_path, ["TOPO-4/service-queue-flags"]))
     assert document["requirements"]["TOPO-4"]["verdict"] == "known deviation", output[-3000:]
     assert code == 0
 
@@ -33,7 +36,7 @@ def test_listed_deviation_that_fails_is_tolerated(kit, tmp_path):
 def test_listed_deviation_that_passes_fails_the_gate(kit, tmp_path):
     """A baseline entry whose requirement now passes is a stale baseline and fails the gate."""
     code, document, output = kit("--target-cmd", raw_testee_command("none"), "--req", "TOPO-*",
-                                 "--baseline", write_baseline(tmp_path, ["TOPO-4"]))
+                                 "--baseline", write_baseline(tmp_path, ["TOPO-4/service-queue-flags"]))
     assert document["requirements"]["TOPO-4"]["verdict"] == "stale baseline", output[-3000:]
     assert code == 1
 
