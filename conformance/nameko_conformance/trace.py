@@ -25,6 +25,8 @@ _MAX_BROKER_KEPT = 200  # broker-side publishes kept in a test's report entry (t
 MAX_TRACE_BODY = 4096
 MAX_TRACE_HEAD = 300
 MAX_TRACE_TAIL = 100
+MAX_BROKER_PUBLISHES = 20000  # what the firehose saw during one test
+MAX_BROKER_BODY = 1024 * 1024
 FIREHOSE_OBSERVER = "firehose"
 SPY_OBSERVER = "spy"
 SPY_OBSERVER_NOTE = ("observed through the kit's own reply queues and narrow spy queues only (no firehose: the kit "
@@ -163,9 +165,18 @@ class BrokerWitness:
         self.source, self.service = source, service
         self.source.drain()  # what earlier tests left in flight is not this test's
         self.publishes: list[WireMessage] = []
+        self.omitted = 0  # publishes past MAX_BROKER_PUBLISHES, counted only
 
     def poll(self) -> list[WireMessage]:
-        self.publishes.extend(self.source.drain())
+        # Bounded like the kit's own queues: a flood is counted past MAX_BROKER_PUBLISHES, and a huge body is kept
+        # to its first MAX_BROKER_BODY bytes (the broker-side checks read routing, properties and small bodies).
+        for message in self.source.drain():
+            if len(self.publishes) >= MAX_BROKER_PUBLISHES:
+                self.omitted += 1
+                continue
+            if len(message.body) > MAX_BROKER_BODY:
+                message = replace(message, body=message.body[:MAX_BROKER_BODY])
+            self.publishes.append(message)
         return self.publishes
 
     def wait_for(self, predicate: Callable[[WireMessage], bool], timeout: float = 2.0) -> WireMessage | None:

@@ -121,3 +121,22 @@ def test_trace_keeps_the_first_and_last_messages_of_a_flood():
     assert "1000 messages omitted" in entries[MAX_TRACE_HEAD]["note"]
     assert entries[-1]["properties"]["correlation_id"] == str(MAX_TRACE_HEAD + MAX_TRACE_TAIL + 999)
     assert "earlier messages omitted" in trace.render()
+
+
+def test_broker_witness_bounds_a_flood_and_huge_bodies():
+    from nameko_conformance.capture.wire import WireMessage
+    from nameko_conformance.trace import MAX_BROKER_BODY, MAX_BROKER_PUBLISHES, BrokerWitness
+
+    class Source:
+        def __init__(self):
+            self.batches = [[], [WireMessage("nameko-rpc", "k", {}, None, b"x" * (MAX_BROKER_BODY + 10))],
+                            [WireMessage("nameko-rpc", "k", {}, None, b"{}")] * (MAX_BROKER_PUBLISHES + 5)]
+
+        def drain(self):
+            return self.batches.pop(0) if self.batches else []
+
+    witness = BrokerWitness(Source(), "svc")  # the first drain is what earlier tests left
+    witness.poll()
+    assert len(witness.publishes[0].body) == MAX_BROKER_BODY
+    witness.poll()
+    assert len(witness.publishes) == MAX_BROKER_PUBLISHES and witness.omitted == 6
