@@ -249,6 +249,21 @@ def one_request_count(seen: list, what: str, requirement: str) -> Judgement:
     return check.done()
 
 
+def nested_call_result(body: dict, args: list, kwargs: dict, message: Any = None) -> Judgement:
+    """TESTEE-6, RPC-CORR-1 and RPC-CORR-7 on the reply to ``call``: the nested call returned the probe's echo, so
+    the target's client got its reply through a queue it had bound before it published the request."""
+    check = Check("TESTEE-6", "RPC-CORR-1", "RPC-CORR-7")
+    expected = {"args": list(args), "kwargs": dict(kwargs)}
+    if body.get("error") is not None:
+        check.fail("TESTEE-6", "nested-call-failed", f"the nested call returning the probe's echo {short(expected)}",
+                   f"error {short(body['error'])}", message)
+        check.undecided("RPC-CORR-1", "the nested call failed").undecided("RPC-CORR-7", "the nested call failed")
+    elif body.get("result") != expected:
+        check.fail("TESTEE-6", "wrong-result", f"the probe's echo {short(expected)}", short(body.get("result")),
+                   message)
+    return check.done()
+
+
 def nested_unknown_service(error: dict, message: Any = None) -> Judgement:
     """TESTEE-11 and RPC-REQ-8 on the error reply to ``call`` whose nested call went to an unknown service: the
     call fails with an error, and the client detected the unroutable request (UnknownService, not a timeout)."""

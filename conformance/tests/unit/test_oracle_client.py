@@ -377,3 +377,13 @@ def test_no_queue_found_decides_nothing_and_says_where_the_kit_looked():
     why = dict(judgement.inconclusive)
     assert why.keys() == {"RPC-CORR-4", "RPC-CORR-5", "RPC-CORR-6"} and QUEUE in why["RPC-CORR-5"]
     assert "no connection" in why["RPC-CORR-4"]
+
+
+def test_nested_call_result():
+    good = clients.nested_call_result({"result": {"args": ["n1"], "kwargs": {"k": 1}}, "error": None}, ["n1"], {"k": 1})
+    assert codes(good) == [] and good.examined == {"TESTEE-6", "RPC-CORR-1", "RPC-CORR-7"}
+    wrong = clients.nested_call_result({"result": {"args": [], "kwargs": {}}, "error": None}, ["n1"], {"k": 1})
+    assert codes(wrong) == ["TESTEE-6/wrong-result"] and wrong.examined == {"TESTEE-6", "RPC-CORR-1", "RPC-CORR-7"}
+    failed = clients.nested_call_result({"result": None, "error": {"exc_type": "RpcTimeout"}}, ["n1"], {"k": 1})
+    assert codes(failed) == ["TESTEE-6/nested-call-failed"] and failed.examined == {"TESTEE-6"}
+    assert dict(failed.inconclusive).keys() == {"RPC-CORR-1", "RPC-CORR-7"}
