@@ -69,3 +69,30 @@ def test_unknown_service_needs_the_mandatory_flag(amqp_uri, rpc_exchange, faults
     result = drive(amqp_uri, rpc_exchange, [Call(f"nosuch_{uuid.uuid4().hex[:8]}", "m", [], {}, 2)], *faults)
     assert result.ok, result.report()
     assert result.outcomes[0]["error"]["kind"] == kind                                  # RPC-CALL-1
+
+
+def test_a_chatty_driver_reports_through_the_outcome_file(amqp_uri, rpc_exchange, start_probe):
+    """Junk on standard output does not corrupt the outcome: it comes from NAMEKO_CONFORMANCE_OUTCOME_FILE."""
+    probe = start_probe()
+    command = driver_command("broken_driver.py", "--chatty")
+    result = run_driver(command, build_job([Call(probe.service, "echo", [1], {}, 10)]), amqp_uri=amqp_uri,
+                        rpc_exchange=rpc_exchange)
+    assert "{not json" in result.stdout
+    assert result.ok and result.observed.channel == "outcome file", result.report()
+    assert result.outcomes == [{"result": {"args": [1], "kwargs": {}}}]
+
+
+def test_the_describe_job_names_what_the_client_lacks(amqp_uri, rpc_exchange):
+    from nameko_conformance.clientcheck.driver import describe
+
+    command = driver_command("broken_driver.py", "--lacks", "timeouts", "--lacks", "exchange")
+    judgement, run = describe(command, amqp_uri=amqp_uri, rpc_exchange=rpc_exchange)
+    assert judgement.value == {"timeouts", "exchange"} and judgement.ok, run.report()
+    judgement, _ = describe(driver_command("broken_driver.py"), amqp_uri=amqp_uri, rpc_exchange=rpc_exchange)
+    assert judgement.value == frozenset() and judgement.examined == {"DRIVER-9"}
+
+
+def test_a_crash_on_an_undecodable_reply_leaves_no_outcome(amqp_uri, rpc_exchange, start_probe):
+    probe = start_probe(behaviours={"bad": "malformed_json"})
+    result = drive(amqp_uri, rpc_exchange, [Call(probe.service, "bad", [], {}, 5)], "crash-on-undecodable")
+    assert result.outcomes is None and result.exit_code == 1 and "crashed on" in result.stderr
