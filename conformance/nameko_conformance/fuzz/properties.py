@@ -15,7 +15,7 @@ from typing import Any
 
 from nameko_conformance.fuzz.canonical import REQUIREMENT_LEVELS, compare
 from nameko_conformance.fuzz.link import FuzzLink
-from nameko_conformance.fuzz.raw_json import SUCCESS, RawJsonCase
+from nameko_conformance.fuzz.raw_json import MALFORMED_REQUEST, SUCCESS, RawJsonCase
 from nameko_conformance.fuzz.runner import ExampleContext
 from nameko_conformance.oracle import reply as replies, strict_json
 from nameko_conformance.oracle.model import Check, Judgement, short
@@ -25,6 +25,7 @@ REPLY_TIMEOUT = 5.0
 NO_REPLY_GRACE = 0.5   # after the sentinel's reply, how long a reply published before it may still be in flight
 STACK_CAP = 10         # CTX-5: parents kept
 NO_REPLY = "none"
+REFUSABLE_DEPTH = 32   # a valid body nested deeper may be refused with MalformedRequest (CONN-13 sets no bound)
 # What the echo comparison examines: member order carries no meaning (SER-6); the rest as canonical tags them.
 ECHO_REQUIREMENTS = tuple(REQUIREMENT_LEVELS) + ("SER-6",)
 
@@ -133,9 +134,25 @@ def check_echo_batch(link: FuzzLink, examples: list, context: ExampleContext) ->
         _judge_echo(body, raw, reply, context)
 
 
+def nesting_depth(value: Any) -> int:
+    """How deep arrays and objects nest in ``value`` (a scalar is 0), without recursion."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (list, dict)):
+            deepest = max(deepest, depth + 1)
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
 def _judge_echo(body: dict, raw: bytes, reply: Seen | None, context: ExampleContext) -> None:
     kind, detail = reply_kind(reply)
     context.outcome = f"{kind}: {detail!r}"[:300]
+    if kind == MALFORMED_REQUEST and nesting_depth(body) > REFUSABLE_DEPTH:
+        # CONN-13: a server may bound the nesting it decodes and refuse a deeper body with MalformedRequest; the
+        # spec names no bound, so echoing such a body is not demanded.
+        context.judge(Check("CONN-13").done())
+        return
     if kind != SUCCESS:
         requirement = "RPC-REPLY-9" if kind == NO_REPLY else "TESTEE-2"
         context.judge(Check(requirement, "MAL-12").fail(

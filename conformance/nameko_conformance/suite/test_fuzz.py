@@ -80,10 +80,11 @@ def test_valid_requests_round_trip_through_echo(fuzz, link, strategies):
          lambda batch, context: check_echo_batch(link, batch, context), link)
 
 
-@pytest.mark.req("MAL-1", "MAL-4", "MAL-9", "MAL-16", "SER-12", "RPC-REPLY-1", "RPC-REPLY-2", "RPC-REPLY-3",
+@pytest.mark.req("MAL-1", "MAL-4", "MAL-9", "MAL-16", "RPC-REPLY-1", "RPC-REPLY-2", "RPC-REPLY-3",
                  "RPC-REPLY-6", "SER-1", "SER-3", "SER-7", "SER-8")
 def test_invalid_bodies_get_an_allowed_outcome(fuzz, link, strategies):
-    """Every invalid raw body gets an outcome the spec allows for it, and the target keeps serving."""
+    """Every invalid raw body gets an outcome the spec allows for it, and the target keeps serving. (NaN and
+    Infinity may be decoded or refused: SER-12 is a MAY, judged by chapter 09, not here.)"""
     from nameko_conformance.fuzz.properties import check_invalid_body
 
     fuzz("invalid raw bodies", strategies.invalid_raw_bodies(),

@@ -101,3 +101,30 @@ def test_a_reported_failure_keeps_codes_and_names_the_saved_example(tmp_path):
     assert reported.judgement.examined == {"RPC-REPLY-1", "RPC-REPLY-2"}
     saved = list(tmp_path.glob("*.json"))
     assert len(saved) == 1 and json.loads(saved[0].read_text())["requirements"] == ["RPC-REPLY-1"]
+
+
+def test_nesting_depth():
+    from nameko_conformance.fuzz.properties import nesting_depth
+
+    assert nesting_depth(1) == 0 and nesting_depth([]) == 1 and nesting_depth({"a": [1, {"b": []}]}) == 4
+    deep = 0
+    for _ in range(5000):
+        deep = [deep]
+    assert nesting_depth(deep) == 5000
+
+
+def test_a_deep_body_refused_with_malformed_request_is_conn_13_not_an_echo_failure():
+    from nameko_conformance.fuzz.properties import _judge_echo
+
+    deep = 0
+    for _ in range(40):
+        deep = [deep]
+    out = FACTORY.request("echo", [deep])
+    refusal = json.dumps({"result": None, "error": {"exc_type": "MalformedRequest", "exc_path":
+                          "nameko.exceptions.MalformedRequest", "exc_args": [], "value": "too deep"}}).encode()
+    context = ExampleContext()
+    _judge_echo({"args": [deep], "kwargs": {}}, out.body, reply_to(out, body=refusal), context)
+    assert context.examined == {"CONN-13"}
+    with pytest.raises(FuzzFailure) as raised:
+        _judge_echo({"args": [1], "kwargs": {}}, b"{}", reply_to(out, body=refusal), ExampleContext())
+    assert raised.value.judgement.codes() == ["TESTEE-2/echo-not-success"]
