@@ -7,7 +7,10 @@ Implementations: the reference (this interpreter, or ``--reference-python``), na
 testee and driver under ``conformance/testees`` and ``conformance/drivers``, baselines in ``conformance/baselines``;
 each only when its interpreter is given), and every port under ``ports/`` (built by ``ports/build.py``; baseline
 ``ports/<name>/baseline.json``). Each implementation's server (testee) and client (driver) are judged by separate
-kit runs, at most ``--jobs`` at a time; their ``report.json`` verdicts are merged per requirement.
+kit runs, at most ``--jobs`` at a time, each on its own private RabbitMQ node (``--broker private``, observed with
+the firehose; ``--kit-broker shared`` uses the kit's broker ladder instead); their ``report.json`` verdicts are
+merged per requirement. The interop grids run on the shared broker (``--amqp-uri``), under fresh service names
+whose queues and exchanges are removed afterwards.
 
 The interop grid runs every driver against every testee with one small fixed job (plain call, kwargs, a raised
 error, an unknown method), and every event dispatcher against every event handler (the dispatching testee is
@@ -175,9 +178,13 @@ def _suite_baseline(path: Path | None, suite: str, work: Path, name: str) -> Pat
     return out
 
 
-def kit_run(impl: Implementation, suite: str, work: Path, timeout: float) -> RunResult:
+def kit_run(impl: Implementation, suite: str, work: Path, timeout: float, broker: str = "private") -> RunResult:
     report_dir = work / f"{impl.name}-{suite}"
     command = [sys.executable, "-m", "nameko_conformance.cli", "run", f"--report-dir={report_dir}"]
+    if broker == "private":
+        # Each run gets its own RabbitMQ node: whatever a port leaves behind (girolle's client declares the queue
+        # of every service it calls, unknown ones included) goes with the node, and the firehose observes.
+        command.append("--broker=private")
     if suite == "server":
         command += ["--target-cmd", impl.testee]
         if impl.capabilities:
@@ -677,6 +684,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=2, help="kit runs at a time (default 2, the machine's cores)")
     p.add_argument("--run-timeout", type=float, default=1800.0, help="seconds for one kit run")
     p.add_argument("--no-interop", action="store_true", help="leave out the client × server grid")
+    p.add_argument("--kit-broker", choices=("private", "shared"), default="private",
+                   help="private (default): each kit run starts its own RabbitMQ node (needs rabbitmq-server); "
+                        "shared: the kit's broker ladder (127.0.0.1:5672 first)")
     p.add_argument("--amqp-uri", default=os.environ.get("NAMEKO_CONFORMANCE_AMQP_URI")
                    or "amqp://guest:guest@127.0.0.1:5672/%2F", help="broker for the interop grid")
     return p
@@ -709,7 +719,8 @@ def main(argv: list[str] | None = None) -> int:
     log(f"{len(jobs)} kit runs for {len(impls)} implementations, {args.jobs} at a time; work dir {work}")
     runs: list[RunResult] = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        futures = {pool.submit(kit_run, impl, suite, work, args.run_timeout): (impl, suite) for impl, suite in jobs}
+        futures = {pool.submit(kit_run, impl, suite, work, args.run_timeout, args.kit_broker): (impl, suite)
+                   for impl, suite in jobs}
         for future in concurrent.futures.as_completed(futures):
             run = future.result()
             runs.append(run)
