@@ -33,7 +33,7 @@ NO_REPLY_GRACE = 0.15
 # liveness that the target did not answer. Shorter waits are the kit's "nothing more comes" checks.
 ANSWER_WAIT = 2.0
 UNRESPONSIVE_WAIT = 0.5  # once the target is unresponsive, a wait only collects what already came
-STRAY_GRACE = 0.3  # after a reply with a foreign correlation id, how long the right one may still come
+STRAY_GRACE = 0.5  # after a reply with a foreign correlation id, how long the right one may still come
 PREFETCH = 4
 MAX_REPLIES_PER_CORRELATION = 50
 MAX_STRAYS = 200
