@@ -40,6 +40,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--target-cmd", help="command that starts the service (testee launch contract)")
     run.add_argument("--client-cmd", help="client driver command (spec chapter 16): runs the client suite; without "
                                           "--target/--target-cmd the run is client-only")
+    run.add_argument("--restart-target", type=int, metavar="N",
+                     help="start a kit-launched target again, up to N times, when it exits or goes silent (each time "
+                          "a finding of the test it happened in); default: the run ends there")
     run.add_argument("--client-exchange", help="the client suite's RPC exchange: private (default), default "
                                                "(nameko-rpc) or a name")
     run.add_argument("--fuzz", action="store_true", help="also run the property-based fuzz tests")
@@ -140,7 +143,7 @@ def _run(args: argparse.Namespace, only_fuzz: bool = False) -> int:
     elif args.fuzz:
         argv.append("--fuzz")
     for option in ("target", "target_cmd", "client_cmd", "client_exchange", "capabilities", "baseline", "junitxml",
-                   "observer", "broker", "fuzz_examples", "fuzz_seconds", "fuzz_seed"):
+                   "observer", "broker", "fuzz_examples", "fuzz_seconds", "fuzz_seed", "restart_target"):
         value = getattr(args, option, None)
         if value:
             argv.append(f"--{option.replace('_', '-')}={value}")

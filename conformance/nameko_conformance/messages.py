@@ -11,6 +11,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from nameko_conformance.oracle import names
+
 
 class _Omit:
     def __repr__(self) -> str:
@@ -19,7 +21,7 @@ class _Omit:
 
 OMIT: Any = _Omit()
 
-JSON = "application/json"
+JSON = names.JSON_CONTENT_TYPE
 
 
 @dataclass
@@ -82,7 +84,11 @@ class MessageFactory:
             routing_key=routing_key if routing_key is not None else f"{self.service}.{method}",
             body=body,
             properties=props,
-            headers=None if headers is OMIT else headers,
+            headers=None if headers is OMIT else (
+                # What a nameko client sends: a call id stack. A request without headers is the business of the
+                # tests that say so (CTX-8, RPC-REQ-13), so that a target failing it fails only there.
+                {names.CALL_ID_STACK_HEADER: [f"conformance_kit.call.{props.get('correlation_id') or new_id()}"]}
+                if headers is None else headers),
         )
 
     @staticmethod

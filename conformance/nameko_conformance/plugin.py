@@ -55,6 +55,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--client-exchange", default=None,
                     help="the client suite's RPC exchange: private (a fresh one per run, the default), default "
                          "(nameko-rpc), or a name; a driver declaring it lacks 'exchange' always gets nameko-rpc")
+    group.addoption("--restart-target", type=int, default=None, metavar="N",
+                    help="start a target the kit launched again, up to N times, when it exits or goes silent during "
+                         "a test (that test records it as a finding); default 0: the run ends there. Crash-prone "
+                         "tests always restart it")
     group.addoption("--fuzz", action="store_true", default=False,
                     help="also run the property-based fuzz tests (the same as adding -m fuzz to the default suite)")
     group.addoption("--fuzz-examples", type=int, default=None,
@@ -113,6 +117,7 @@ class KitConfig:
         self.results: list[TestResult] = []
         self.items: list[pytest.Item] = []  # the suite tests of this run, in order
         self.aborted: str | None = None  # set when the run cannot go on (the target exited): why
+        self.restarts_left = self._restarts_asked = config.getoption("restart_target") or 0
         # per test node id: the requirement IDs whose verdict rests on what the broker saw (the firehose)
         self.firehose_evidence: dict[str, set[str]] = {}
         self.session_state: Any = None  # the running KitSession, set by the suite's session fixture
@@ -129,6 +134,8 @@ class KitConfig:
             parts += ["--client-cmd", self.client_cmd]
         if self.client_exchange:
             parts += ["--client-exchange", self.client_exchange]
+        if self.restarts_left or getattr(self, "_restarts_asked", 0):
+            parts += ["--restart-target", str(self._restarts_asked)]
         if self.capabilities:
             parts += ["--capabilities", self.capabilities]
         if self.amqp_uri:
@@ -327,28 +334,41 @@ def _bounded(finding: dict) -> dict:
 
 
 def _after_target_check(item: pytest.Item, kit: "KitConfig", result: TestResult) -> None:
-    """A target the kit started that exited during a test is that test's finding, under the serving rule the test
-    examines. After a crash-prone test (they run last, on purpose) the kit starts the target again and goes on;
-    anywhere else the run ends at once and what is left is not examined."""
+    """A target the kit started that exited, or went silent, during a test is that test's finding, under the serving
+    rule the test examines. The kit then starts it again where it may (after a crash-prone test, which run last on
+    purpose, or while --restart-target allows) and goes on; otherwise the run ends and what is left is not
+    examined."""
     state = kit.session_state
     launched = getattr(state, "launched", None) if state is not None else None
-    if launched is None or kit.aborted or launched.alive():
+    if launched is None or (kit.aborted and kit.aborted != getattr(state, "silent_reason", None)):
         return
-    exited = f"the target exited during {item.nodeid} (exit status {launched.process.returncode})"
+    silent = kit.aborted
+    if not silent and launched.alive():
+        return
+    crash_prone = item.get_closest_marker("crash_prone") is not None
+    if silent and not (crash_prone or kit.restarts_left > 0):
+        return  # the run ends as the session decided; the test's own waits recorded what went unanswered
+    what = (f"the target went silent during {item.nodeid} ({silent})" if silent else
+            f"the target exited during {item.nodeid} (exit status {launched.process.returncode})")
     requirement = "MAL-9" if "MAL-9" in result.requirements else (result.requirements or ("RPC-REPLY-9",))[0]
-    finding = Finding(requirement, f"{requirement}/target-exited", "the target serving on", exited)
+    finding = Finding(requirement, f"{requirement}/target-{'silent' if silent else 'exited'}",
+                      "the target serving on", what)
     result.findings.append(dict(finding.to_dict(), message=mask(finding.message)))
     result.statuses[requirement] = ("failed", finding.message)
     if result.outcome == "passed":
         result.outcome = "failed"
     result.reproduce = result.reproduce or kit.reproduce((requirement,), item.nodeid)
-    if item.get_closest_marker("crash_prone") is not None:
+    if crash_prone or kit.restarts_left > 0:
         try:
+            launched.stop()
             state.relaunch()
+            if not crash_prone:
+                kit.restarts_left -= 1
+            kit.aborted = None
             return
         except Exception as exc:  # a target that cannot start again ends the run like any exit
-            exited += f"; starting it again failed: {exc}"
-    kit.aborted = exited
+            what += f"; starting it again failed: {exc}"
+    kit.aborted = what
     item.session.shouldstop = kit.aborted
 
 

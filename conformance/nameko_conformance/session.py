@@ -36,6 +36,7 @@ class KitSession:
     observer: str = "spy"
     firehose: Any = None
     declared_exchanges: list[str] = field(default_factory=list)
+    silent_reason: str | None = None  # why the target was last found unresponsive
     kit: Any = None  # the plugin's KitConfig: ``aborted`` ends the run when the target stops answering
     liveness: Liveness = field(default_factory=Liveness)
     start_findings: Judgement = field(default_factory=Judgement)  # the readiness check's findings on the target
@@ -156,7 +157,7 @@ class KitSession:
     def unresponsive(self, reason: str) -> None:
         """The target stopped answering: the run ends after the current test (the rest reads not examined)."""
         if self.kit is not None and not getattr(self.kit, "aborted", None):
-            self.kit.aborted = reason
+            self.kit.aborted = self.silent_reason = reason  # the plugin may start the target again
 
     def probe_problem(self) -> str | None:
         """Why the probe service no longer serves the target's nested calls (its thread died), or None."""
@@ -203,6 +204,7 @@ class KitSession:
         # The waits the crash left unanswered say nothing about the new process.
         self.liveness.streak = 0
         self.liveness.unanswered.clear()
+        self.liveness.reason = None
 
     def _delete_launched_topology(self) -> None:
         """The kit named this service, so what the target declared for it is the kit's to remove."""

@@ -2,14 +2,17 @@
 
 import pytest
 
+from nameko_conformance.messages import OMIT
+
 from nameko_conformance.oracle import context as ctx
 from nameko_conformance.suite._steps import reply_to, success
 
 pytestmark = pytest.mark.capability("server")
 
 
-def context_of(peer, headers=None, **properties):
-    """What the worker saw: {context, call_id_stack}; the test ends when context() does not say."""
+def context_of(peer, headers=OMIT, **properties):
+    """What the worker saw: {context, call_id_stack}; the test ends when context() does not say. Without
+    ``headers`` the request carries none (CTX-8)."""
     result = success(peer, reply_to(peer, peer.request("context", headers=headers, **properties)))
     return peer.evidence.need(peer.evidence.apply(ctx.context_result(result)), "the worker's context")
 
