@@ -112,6 +112,8 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--output", help="write Markdown there (default: stdout)")
     for name in ("replay", "list", "testee", "driver", "report"):
         sub.choices[name].add_argument("--debug", action="store_true", help="show the traceback of a kit error")
+    sub.add_parser("matrix", help="run the kit against every port, the reference and nameko, and write the "
+                                  "compatibility table (matrix --help)", add_help=False)
     rec = sub.add_parser("record", help="record real traffic into fixture files (capture.recorder)", add_help=False)
     rec.add_argument("recorder_args", nargs=argparse.REMAINDER)
     return parser
@@ -312,6 +314,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _dispatch(argv: list[str]) -> int:
+    if argv[:1] == ["matrix"]:
+        from nameko_conformance import matrix
+        return matrix.main(argv[1:]) or 0
     if argv[:1] == ["record"]:
         from nameko_conformance.capture import recorder
         return recorder.main(argv[1:]) or 0
