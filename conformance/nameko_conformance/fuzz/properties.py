@@ -107,8 +107,8 @@ def send_batch_with_sentinel(link: FuzzLink, context: ExampleContext, outs: list
     if strays and any(reply is None for reply in replies_seen):
         missing = next(out for out, reply in zip(outs, replies_seen) if reply is None)
         context.sent = missing
-        context.judge(replies.missing_reply(missing.correlation_id, missing.routing_key, f"within {REPLY_TIMEOUT:.0f} s",
-                                            strays, "RPC-REPLY-9"))
+        context.judge(replies.missing_reply(missing.correlation_id, missing.routing_key,
+                                            f"within {REPLY_TIMEOUT:.0f} s", strays, "RPC-REPLY-9"))
     return replies_seen
 
 

@@ -68,8 +68,8 @@ def _must_only(requirements) -> tuple[str, ...]:
     return tuple(r for r in requirements if r in registry and registry[r].strength != "MAY")
 
 
-@pytest.mark.req("TESTEE-2", "SER-2", "SER-4", "SER-5", "SER-6", "SER-13", "MAL-12", "RPC-REPLY-1", "RPC-REPLY-2", "RPC-REPLY-3",
-                 "RPC-REPLY-6", "SER-1", "SER-3", "SER-7", "SER-8")
+@pytest.mark.req("TESTEE-2", "SER-2", "SER-4", "SER-5", "SER-6", "SER-13", "MAL-12", "RPC-REPLY-1", "RPC-REPLY-2",
+                 "RPC-REPLY-3", "RPC-REPLY-6", "SER-1", "SER-3", "SER-7", "SER-8")
 def test_valid_requests_round_trip_through_echo(fuzz, link, strategies):
     """Any valid request's args and kwargs come back from echo unchanged, as typed JSON; the target keeps serving.
 
