@@ -62,6 +62,13 @@ def _basic_properties(out: Outgoing) -> pika.BasicProperties:
     return pika.BasicProperties(headers=out.headers, **out.properties)
 
 
+def _shrink(seen: Seen) -> None:
+    """``seen`` keeps only its first bytes from now on (with its size and digest), in place."""
+    if len(seen.body) > MAX_TRACE_BODY:
+        shrunk = seen.bounded()
+        seen.body, seen.size, seen.digest = shrunk.body, shrunk.size, shrunk.digest
+
+
 class DeclareResult:
     """Outcome of a passive or equivalent declare: ok, or the broker's channel-close code and text."""
 
@@ -114,6 +121,7 @@ class KitPeer:
         self._sent_keys: set[tuple[str | None, str]] = set()
         self._per_correlation: dict[str | None, int] = {}
         self._strays = 0
+        self._handed_out: list[Seen] = []  # messages a wait returned to the test (judged by the time of the next)
         self.overflow = 0  # messages received but not kept (a flood)
         self._overflow_digest = hashlib.sha256()
         if declare_exchange:
@@ -192,6 +200,8 @@ class KitPeer:
                 self._strays += 1
             seen = seen_from_delivery("received", method, properties, body, via)
             if self.trace.body_bytes_kept + len(body) > MAX_BODY_BYTES_KEPT:
+                self._shrink_handed_out()
+            if self.trace.body_bytes_kept + len(body) > MAX_BODY_BYTES_KEPT:
                 seen = seen.bounded()
                 self.trace.note(f"a {len(body)}-byte body kept truncated: this test's messages exceed "
                                 f"{MAX_BODY_BYTES_KEPT} bytes")
@@ -201,6 +211,17 @@ class KitPeer:
             self.trace.add(seen)
             self._received.append(seen)
         return on_message
+
+    def _shrink_handed_out(self) -> None:
+        """Makes room in the test's body budget: the big bodies of messages earlier waits handed to the test (which
+        judged them on the spot) keep only their first bytes. So the reply a wait is about to hand out is kept
+        whole, as its checks need, even after several huge ones."""
+        for seen in self._handed_out:
+            if len(seen.body) > MAX_TRACE_BODY:
+                before = len(seen.body)
+                _shrink(seen)
+                self.trace.body_bytes_kept -= before - len(seen.body)
+        self._handed_out.clear()
 
     def overflow_note(self) -> str:
         return (f"{self.overflow} further messages received and not kept (sha256 of their bodies "
@@ -282,6 +303,7 @@ class KitPeer:
                 if predicate(message):
                     if self.liveness is not None:
                         self.liveness.answered()
+                    self._handed_out.append(message)
                     return message
             checked = len(self._received)
             if give_up is not None and give_up():
@@ -434,9 +456,7 @@ class KitPeer:
         # The test is over and nothing judges its messages any more, but a failed test's traceback may keep them
         # alive until the next failure: each keeps only its first bytes (with its size and digest) from now on.
         for seen in self._received:
-            if len(seen.body) > MAX_TRACE_BODY:
-                shrunk = seen.bounded()
-                seen.body, seen.size, seen.digest = shrunk.body, shrunk.size, shrunk.digest
+            _shrink(seen)
         try:
             if self.owns_connection:
                 if self.connection.is_open:
