@@ -1,5 +1,6 @@
-"""Whether a routing key is routable on an exchange: the premise of the unknown-service check (RPC-CALL-1) on a
-shared exchange such as ``nameko-rpc``, where another run's binding (``#``, ``*.*``) could take any key.
+"""The client suite on a shared exchange such as ``nameko-rpc``: whether a routing key is routable there (the premise
+of the unknown-service check, RPC-CALL-1, since another run's binding such as ``#`` could take any key), and
+removing the exchange at the end only when nothing is bound to it.
 
 The kit publishes one mandatory message on a confirm channel; the broker returns it when no queue takes it. The
 message expires at once, so a queue that does take it keeps nothing.
@@ -37,3 +38,16 @@ def routable_on(amqp_uri: str, exchange: str, routing_key: str) -> bool | str:
             connection.close()
         except pika.exceptions.AMQPError:
             pass
+
+
+def remove_if_unused(amqp_uri: str, exchange: str) -> None:
+    """Deletes ``exchange`` when no queue is bound to it; leaves it to whoever still uses it, or to a broker that
+    is gone already (a private node stopped first)."""
+    try:
+        connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
+        try:
+            connection.channel().exchange_delete(exchange, if_unused=True)
+        finally:
+            connection.close()
+    except pika.exceptions.AMQPError:
+        pass

@@ -15,12 +15,11 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
-import pika
-import pika.exceptions
 import pytest
 
 from nameko_conformance.clientcheck.checks import ClientCheck
 from nameko_conformance.clientcheck.driver import DriverResult, describe
+from nameko_conformance.clientcheck.unroutable import remove_if_unused
 from nameko_conformance.oracle import client as clients, driver as oracle_driver, names
 from nameko_conformance.oracle.evidence import Evidence
 from nameko_conformance.plugin import KIT_KEY
@@ -68,14 +67,7 @@ class DriverSetup:
         bound to it; the client session removes its private one itself."""
         if self.rpc_exchange == self.session.rpc_exchange:
             return
-        try:
-            connection = pika.BlockingConnection(pika.URLParameters(self.amqp_uri))
-            try:
-                connection.channel().exchange_delete(self.rpc_exchange, if_unused=True)
-            finally:
-                connection.close()
-        except pika.exceptions.AMQPError:
-            pass  # still in use, or the broker is gone (a private node stopped first)
+        remove_if_unused(self.amqp_uri, self.rpc_exchange)
 
 
 def driver_setup(request: pytest.FixtureRequest) -> DriverSetup:
