@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -33,7 +35,22 @@ def _load_prctl():
         return None
 
 
-_PRCTL = _load_prctl()  # resolved here: the child between fork and exec must not import (the probe's thread runs)
+_PRCTL = _load_prctl()
+# bash runs a lone simple command by exec, so the death signal above reaches the target itself; dash keeps a shell
+# in between, and the target would outlive a killed kit.
+SHELL = shutil.which("bash") or "/bin/sh"
+_RUNNING: "set[LaunchedTarget]" = set()
+
+
+@atexit.register
+def _stop_leftovers() -> None:
+    """Whatever ended the kit's run (an internal error of pytest skips the fixtures' teardown), the targets it
+    started stop with its interpreter."""
+    for target in list(_RUNNING):
+        try:
+            target.stop(grace=5.0)
+        except Exception:  # noqa: BLE001 - exiting anyway; the next one still gets its signal
+            pass  # resolved here: the child between fork and exec must not import (the probe's thread runs)
 
 
 def _die_with_parent() -> None:
@@ -74,9 +91,10 @@ class LaunchedTarget:
         """Starts the command and waits until it serves. Whatever happens, a target that does not serve is stopped
         before this raises: the kit never leaves a process of its own behind."""
         with self.log.open("wb") as log:
-            self.process = subprocess.Popen(self.command, shell=True, env=self.environment(), stdout=log,
-                                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            self.process = subprocess.Popen(self.command, shell=True, executable=SHELL, env=self.environment(),
+                                            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                             start_new_session=True, preexec_fn=_die_with_parent)
+        _RUNNING.add(self)
         try:
             self.wait_until_serving()
         except BaseException:
@@ -169,6 +187,7 @@ class LaunchedTarget:
         return "\n".join(text.splitlines()[-lines:]) or "(no output)"
 
     def stop(self, grace: float = 10.0) -> None:
+        _RUNNING.discard(self)
         if self.process is None or self.process.poll() is not None:
             return
         try:

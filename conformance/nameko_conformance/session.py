@@ -8,6 +8,7 @@ target still answers (``liveness``). A target that stops answering ends the run:
 
 from __future__ import annotations
 
+import atexit
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,6 +44,7 @@ class KitSession:
     start_findings_delivered: bool = False
     _connection: Any = None  # shared by every test's peers (one channel set per peer)
     _exchange_declared: bool = False
+    _stopped: bool = False
 
     @classmethod
     def start(cls, kit: Any) -> "KitSession":
@@ -63,6 +65,9 @@ class KitSession:
         else:
             target = Target(broker.uri, given.service, given.rpc_exchange, given.capabilities)
         session = cls(target, broker, command, kit=kit)
+        # The fixture's teardown stops the session; an internal error of pytest skips it, so the interpreter's
+        # exit does it then (stop() runs once): no target process and no declared queue outlives the kit.
+        atexit.register(session.stop)
         try:
             session.observer = session._observer(kit.observer)
             session.probe = session._start_probe()
@@ -164,6 +169,9 @@ class KitSession:
         return self.probe.problem() if self.probe is not None else None
 
     def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
         if self._connection is not None:
             try:
                 if self._connection.is_open:
