@@ -48,7 +48,9 @@ def build(kit: Any) -> dict:
             "observer_description": state.observer_description if state else None,
         },
         "client": {"command": getattr(kit, "client_cmd", None), "client_only": getattr(kit, "client_only", False),
-                   "rpc_exchange": client.rpc_exchange if client else None},
+                   # the exchange the client suite really ran on (nameko-rpc for a client without a configurable one)
+                   "rpc_exchange": getattr(getattr(client, "_client_driver_setup", None), "rpc_exchange",
+                                           client.rpc_exchange if client else None) if client else None},
         "options": {"strict": kit.strict, "req": kit.req_globs, "baseline": kit.baseline.path},
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(kit.started)),
         "duration_s": round(time.time() - kit.started, 2),
