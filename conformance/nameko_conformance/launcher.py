@@ -35,7 +35,7 @@ def _load_prctl():
         return None
 
 
-_PRCTL = _load_prctl()
+_PRCTL = _load_prctl()  # resolved here: the child between fork and exec must not import (the probe's thread runs)
 # bash runs a lone simple command by exec, so the death signal above reaches the target itself; dash keeps a shell
 # in between, and the target would outlive a killed kit.
 SHELL = shutil.which("bash") or "/bin/sh"
@@ -50,7 +50,7 @@ def _stop_leftovers() -> None:
         try:
             target.stop(grace=5.0)
         except Exception:  # noqa: BLE001 - exiting anyway; the next one still gets its signal
-            pass  # resolved here: the child between fork and exec must not import (the probe's thread runs)
+            pass
 
 
 def _die_with_parent() -> None:
