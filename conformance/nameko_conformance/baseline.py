@@ -2,7 +2,7 @@
 
 ``{"target": "...", "deviations": [{"id": "MAL-1", "finding": "MAL-1/no-reply" | "match": "<regex>", "reason": "...",
 "evidence": "...", "spec_deviation": "DEV-n"}]}``: an entry accepts a failure of requirement ``id`` only when the
-finding's stable code is ``finding``, or its message matches the regular expression ``match``. Any other failure of
+finding's stable code is ``finding``, or ``"<code> <message>"`` matches the regular expression ``match``. Any other failure of
 the same requirement still fails the gate.
 """
 
@@ -30,7 +30,9 @@ class Entry:
             return False
         if self.code is not None and code == self.code:
             return True
-        return self.pattern is not None and re.search(self.pattern, message) is not None
+        # The pattern is searched in "<code> <message>", so it can name several codes of one behaviour whose order
+        # of appearance depends on timing (a target that dies: no reply, or the request left in its queue).
+        return self.pattern is not None and re.search(self.pattern, f"{code} {message}") is not None
 
     @property
     def names(self) -> str:

@@ -76,7 +76,7 @@ def queue_flags_listed(listed: dict | None, queue_prefix: str, kind: str) -> Jud
         check.undecided("EVT-9", f"no queue {queue_prefix}{'<id>' if kind == 'broadcast' else ''} in the broker's list")
         return check.done()
     for name, flags in found.items():
-        want = {"durable": True, "auto_delete": kind == "broadcast"}
+        want = {"durable": True, "auto_delete": False}
         if kind == "broadcast":
             # RabbitMQ keeps no durable flag for an exclusive queue (it lists every one as not durable), so for the
             # broadcast queue only auto-delete and exclusive can be read.

@@ -187,12 +187,29 @@ def error_args_are_strings(error: dict, message: Any = None) -> Judgement:
 
 def no_internals(error: dict, message: Any = None) -> Judgement:
     check = Check("RPC-ERR-13")
-    text = json.dumps(error, default=str)
-    found = _INTERNALS.search(text)
-    if found:
-        check.fail("RPC-ERR-13", "internals-leaked", "no stack traces or file paths in the error object",
-                   f"{found.group(0)!r} in {text[:200]}", message)
+    # Searched in the decoded strings: in the JSON text the quotes of 'File "x", line 1' would be escaped.
+    for text in _texts(error):
+        found = _INTERNALS.search(text)
+        if found:
+            check.fail("RPC-ERR-13", "internals-leaked", "no stack traces or file paths in the error object",
+                       f"{found.group(0)!r} in {short(text, 200)}", message)
+            break
     return check.done()
+
+
+def _texts(value: Any):
+    """Every piece of text in a decoded value, names included; bytes decoded leniently, other scalars as written."""
+    if isinstance(value, dict):
+        for name, item in value.items():
+            yield str(name)
+            yield from _texts(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _texts(item)
+    elif isinstance(value, (bytes, bytearray)):
+        yield bytes(value).decode("utf-8", "backslashreplace")
+    elif value is not None:
+        yield str(value)
 
 
 def no_context_headers(reply: Any) -> Judgement:

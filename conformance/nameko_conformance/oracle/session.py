@@ -52,7 +52,7 @@ def readiness(arrived: Iterable[Any], reply_key: str, rpc_exchange: str, echo_co
 # RabbitMQ's text for a declaration that disagrees with the existing exchange (PRECONDITION_FAILED, 406), as a
 # client library relays it in its error.
 _INEQUIVALENT = re.compile(r"inequivalent arg '(?P<arg>[^']+)' for exchange '(?P<exchange>[^']*)' in vhost "
-                           r"'[^']*': received (?P<received>.{0,60}?) but current is (?P<current>.{0,60}?)(?:['\")]|$)",
+                           r"'[^']*': received (?P<received>'[^']{0,60}'|\S{1,60}) but current is (?P<current>'[^']{0,60}'|[^'\")\s]{1,60})",
                            re.MULTILINE)
 
 

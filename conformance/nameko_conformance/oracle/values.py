@@ -29,10 +29,7 @@ def holds(requirement: str, slug: str, expected: str, observed: Any, predicate: 
 
 
 def _same(a: Any, b: Any) -> bool:
-    if type(a) is bool or type(b) is bool:
-        return type(a) is type(b) and a == b
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return type(a) is type(b) and a == b
+    # Types first: true is not 1, and 1 is not 1.0 (SER-5).
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
     if isinstance(a, list) and isinstance(b, list):

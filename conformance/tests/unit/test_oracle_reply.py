@@ -273,7 +273,7 @@ def test_no_internals():
         assert judgement.findings[0].messages == ({"m": 1},)
     assert r.no_internals(dict(ERROR, value="the pyramid")).ok
     found = r.no_internals(dict(ERROR, value="Traceback (most recent call last)")).findings[0]
-    assert found.observed.startswith("'Traceback (most recent call last)' in {")
+    assert found.observed == "'Traceback (most recent call last)' in 'Traceback (most recent call last)'"
 
 
 def test_no_context_headers():
@@ -382,8 +382,8 @@ def test_no_internals_reads_any_value_and_bounds_what_it_shows():
     assert r.no_internals({"value": b"x"}).ok
     assert r.no_internals({"value": b"Traceback (most recent call last)"}).codes() == ["RPC-ERR-13/internals-leaked"]
     long = r.no_internals({"value": "Traceback (most recent call last)" + "x" * 500}).findings[0]
-    text = json.dumps({"value": "Traceback (most recent call last)" + "x" * 500})
-    assert long.observed == f"'Traceback (most recent call last)' in {text[:200]}"
+    assert long.observed.startswith("'Traceback (most recent call last)' in 'Traceback (most recent call last)xxx")
+    assert long.observed.endswith("(535 chars)")
 
 
 def test_missing_reply_names_the_first_stray():

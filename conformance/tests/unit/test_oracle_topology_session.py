@@ -176,8 +176,6 @@ def test_refused_declaration():
     assert unquoted.findings[0].messages[0]["target_output"].endswith("current is topic")
 
 
-@pytest.mark.xfail(strict=True, reason="session.refused_declaration: the lazy 'current' group stops at the opening "
-                                      "quote of RabbitMQ's quoted value, so the current value is always empty")
 def test_refused_declaration_names_the_current_value():
     finding = s.refused_declaration(REFUSAL, "nameko-rpc").findings[0]
     assert finding.observed == "the broker refused the target's declaration: durable 'false' (current: 'true')"
