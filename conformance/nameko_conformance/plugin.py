@@ -340,9 +340,12 @@ def _after_target_check(item: pytest.Item, kit: "KitConfig", result: TestResult)
     examined."""
     state = kit.session_state
     launched = getattr(state, "launched", None) if state is not None else None
-    if launched is None or (kit.aborted and kit.aborted != getattr(state, "silent_reason", None)):
+    if launched is None or result.outcome in (TEST_ABORTED, TEST_CAPABILITY_ABSENT) \
+            or (kit.aborted and kit.aborted != getattr(state, "silent_reason", None)):
         return
     silent = kit.aborted
+    if silent and "never served" in silent:
+        return  # nothing to start again: it never came up
     if not silent and launched.alive():
         return
     crash_prone = item.get_closest_marker("crash_prone") is not None

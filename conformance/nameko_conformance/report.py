@@ -169,6 +169,8 @@ _MAX_TAIL_CHARS = 8000
 
 def write(document: dict, directory: Path) -> None:
     directory.mkdir(parents=True, exist_ok=True)
+    # A target may put a broker URI with its password in what it sends (SEC-1); every text the kit writes is masked.
+    document = json.loads(mask(json.dumps(document, ensure_ascii=False)))
     (directory / "report.json").write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", "utf-8")
     (directory / "report.md").write_text(markdown(document), "utf-8")
     (directory / "report.html").write_text(html_report.render(document), "utf-8")

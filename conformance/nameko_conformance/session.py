@@ -217,7 +217,8 @@ class KitSession:
     def _delete_launched_topology(self) -> None:
         """The kit named this service, so what the target declared for it is the kit's to remove."""
         s = self.target.service
-        queues = [f"rpc-{s}", f"evt-{s}_src-ping--{s}.on_ping_pool", f"evt-{s}_src-ping"]
+        # The handler queues as the spec names them, and as a port that leaves out the method names them (girolle).
+        queues = [f"rpc-{s}", f"evt-{s}_src-ping--{s}.on_ping_pool", f"evt-{s}_src-ping", f"evt-{s}_src-ping--{s}"]
         if self.probe is not None:
             reply_keys = {request.wire.properties.get("reply_to") for request in self.probe.requests}
             queues += sorted(f"rpc.reply-{s}-{key}" for key in reply_keys if key)
@@ -252,7 +253,9 @@ class KitSession:
 # nameko 2.x and 3.x standalone clients and the reference client. Others are learned from the call id stack root.
 KNOWN_CLIENT_NAMES = ("standalone_rpc_proxy", "standalone_rpc_client", "reference_rpc_client")
 CLIENT_EXCHANGE_PREFIX = "nameko-rpc-kit-"
-PROBE_QUEUE_ARGUMENTS = {"x-expires": 120000}  # a crashed kit leaves no probe queue behind for long
+# The probe's service queue is declared as TOPO-4 says (no arguments): a client that declares the queue of the
+# service it calls (girolle does) must meet an equivalent declaration, not a 406. The kit deletes it at stop.
+PROBE_QUEUE_ARGUMENTS: dict = {}
 
 
 def client_names_from(headers: dict | None) -> list[str]:
@@ -307,7 +310,9 @@ class ClientSession:
         try:
             connection = pika.BlockingConnection(pika.URLParameters(self.amqp_uri))
             channel = connection.channel()
-            for name in sorted(self.reply_queues):
+            from nameko_conformance.suite._client_steps import UNKNOWN_SERVICES
+            # A client that declares the queue of the service it calls leaves rpc-<unknown service> behind.
+            for name in sorted(self.reply_queues) + [f"rpc-{n}" for n in UNKNOWN_SERVICES]:
                 channel.queue_delete(name)
             channel.exchange_delete(self.rpc_exchange)
             connection.close()

@@ -136,8 +136,13 @@ def echoed(args, kwargs=None) -> dict:
     return {"args": list(args), "kwargs": dict(kwargs or {})}
 
 
+UNKNOWN_SERVICES: list[str] = []  # names handed out this run: a client that declares rpc-<name> leaves it behind
+
+
 def unknown_service() -> str:
-    return f"kit_nosuch_{uuid.uuid4().hex[:8]}"
+    name = f"kit_nosuch_{uuid.uuid4().hex[:8]}"
+    UNKNOWN_SERVICES.append(name)
+    return name
 
 
 def judge_run(evidence: Evidence, run: DriverResult, charge: tuple[str, ...] = oracle_driver.DRIVER_CONTRACT,

@@ -58,12 +58,14 @@ def client_reply_queue(peer, request):
 
 
 @pytest.mark.req("RPC-REQ-1", "RPC-REQ-2", "RPC-REQ-3", "RPC-REQ-4", "RPC-REQ-5", "RPC-REQ-9", "TOPO-6",
-                 "TESTEE-6", "RPC-CORR-1", "RPC-CORR-7", "RPC-CORR-3", "SER-1")
-def test_nested_request_is_well_formed(peer, probe, service):
-    """The target's client publishes to the RPC exchange keyed S.m, JSON {args, kwargs}, reply_to and correlation_id."""
+                 "TESTEE-6", "RPC-CORR-1", "RPC-CORR-7", "RPC-CORR-3", "SER-1", "SEC-1")
+def test_nested_request_is_well_formed(peer, probe, service, conformance_session):
+    """The target's client publishes to the RPC exchange keyed S.m, JSON {args, kwargs}, reply_to and correlation_id,
+    and no broker credentials."""
     request = nested_call(peer, probe, service)
     peer.evidence.apply(clients.request(request, peer.rpc_exchange, f"{service}_probe", "kit_method",
                                         ["n1"], {"k": 1}))
+    peer.evidence.apply(replies.no_credentials([request], conformance_session.target.password))
     client_reply_queue(peer, request)
 
 

@@ -14,8 +14,8 @@ HANDLER_METHODS = {"service_pool": "on_ping_pool", "singleton": "on_ping_singlet
 
 
 @pytest.mark.capability("server", "events-dispatch")
-@pytest.mark.req("EVT-1", "EVT-2", "EVT-3", "EVT-4", "CTX-6", "CTX-7", "TESTEE-7", "SER-1")
-def test_dispatch_publishes_bare_json_to_service_events(peer, service):
+@pytest.mark.req("EVT-1", "EVT-2", "EVT-3", "EVT-4", "CTX-6", "CTX-7", "TESTEE-7", "SER-1", "SEC-1")
+def test_dispatch_publishes_bare_json_to_service_events(peer, service, conformance_session):
     """dispatch(T, data) publishes data as bare JSON to <service>.events keyed T, with the worker's context."""
     exchange = names.events_exchange(service)
     existed = peer.passive_exchange(exchange)
@@ -44,6 +44,7 @@ def test_dispatch_publishes_bare_json_to_service_events(peer, service):
     peer.evidence.apply(events.dispatched_event(event, event_type, payload, ["kit.root.1"],
                                                 {"nameko.language": "de"}))
     peer.evidence.apply(replies.json_text(event))
+    peer.evidence.apply(replies.no_credentials([event], conformance_session.target.password))
 
 
 def _json_or_none(message):

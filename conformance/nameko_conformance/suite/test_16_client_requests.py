@@ -7,12 +7,14 @@ the oracle's client checks.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 
 from nameko_conformance.clientcheck import reply_queue
 from nameko_conformance.clientcheck.checks import ClientCheck
 from nameko_conformance.clientcheck.driver import Call
-from nameko_conformance.oracle import client as clients, driver as drivers
+from nameko_conformance.oracle import client as clients, driver as drivers, names, reply as replies
 from nameko_conformance.oracle.client import ReplyQueueView
 from nameko_conformance.session import client_names_from
 from nameko_conformance.suite._client_steps import (DriverSetup, _client_feature_gate, driver_setup,  # noqa: F401
@@ -131,8 +133,12 @@ def test_call_id_stack_starts_with_one_entry_per_call(shown, evidence):
     """The call id stack is an array of strings; a client outside any worker starts each call's stack with one
     entry naming the client and the call."""
     entries = [shown.probe.trace_entry(request) for _, request in _requests(shown, evidence)]
-    for entry in entries:
-        evidence.apply(clients.call_id_stack((entry.headers or {}).get("nameko.call_id_stack"), entry))
+    # CTX-2 is about a stack that is sent ("when present"); a client sending none is CTX-11's business.
+    carrying = [e for e in entries if names.CALL_ID_STACK_HEADER in (e.headers or {})]
+    for entry in carrying:
+        evidence.apply(clients.call_id_stack(entry.headers[names.CALL_ID_STACK_HEADER], entry))
+    if entries and not carrying:
+        evidence.undecided("CTX-2", "no request carried nameko.call_id_stack")
     evidence.apply(clients.root_stacks(entries))
 
 
@@ -164,3 +170,11 @@ def test_each_client_instance_has_its_own_reply_to(client_check: ClientCheck, ev
         request = next((r for r in probe.requests if r.method == f"run{n}"), None)
         keys.append(request.wire.properties.get("reply_to") if request else None)
     evidence.apply(clients.distinct_reply_to(keys))
+
+
+@pytest.mark.req("SEC-1")
+def test_requests_carry_no_credentials(shown, evidence):
+    """The client's requests carry no broker credentials: no URI with a password, nor the password, in headers or
+    bodies."""
+    entries = [shown.probe.trace_entry(request) for _, request in _requests(shown, evidence)]
+    evidence.apply(replies.no_credentials(entries, urlsplit(shown.setup.amqp_uri).password))
