@@ -178,6 +178,9 @@ def _suite_baseline(path: Path | None, suite: str, work: Path, name: str) -> Pat
     return out
 
 
+RESTARTS = 20
+
+
 def kit_run(impl: Implementation, suite: str, work: Path, timeout: float, broker: str = "private") -> RunResult:
     report_dir = work / f"{impl.name}-{suite}"
     command = [sys.executable, "-m", "nameko_conformance.cli", "run", f"--report-dir={report_dir}"]
@@ -186,7 +189,9 @@ def kit_run(impl: Implementation, suite: str, work: Path, timeout: float, broker
         # of every service it calls, unknown ones included) goes with the node, and the firehose observes.
         command.append("--broker=private")
     if suite == "server":
-        command += ["--target-cmd", impl.testee]
+        # A server that crashes or goes silent on one test is started again, so one fault does not hide the rest
+        # of its column (each restart is a finding of the test it happened in).
+        command += ["--target-cmd", impl.testee, f"--restart-target={RESTARTS}"]
         if impl.capabilities:
             command += ["--capabilities", ",".join(impl.capabilities)]
         baseline = _suite_baseline(impl.server_baseline, "server", work, impl.name)
