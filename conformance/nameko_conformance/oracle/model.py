@@ -141,5 +141,9 @@ def describe(message: Any) -> dict:
 
 def short(value: Any, limit: int = 160) -> str:
     """repr() of an observed value, bounded so a hostile target cannot blow up a report."""
+    if isinstance(value, (str, bytes, bytearray)) and len(value) > 4 * limit:
+        # Cut before repr: a 50 MiB body must not become a 50 MiB string on the way to 160 characters.
+        text = repr(value[: 2 * limit])
+        return text[:limit] + f"… ({len(value)} {'chars' if isinstance(value, str) else 'bytes'})"
     text = repr(value)
     return text if len(text) <= limit else text[:limit] + f"… ({len(text)} chars)"

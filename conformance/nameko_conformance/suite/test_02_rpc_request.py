@@ -47,7 +47,8 @@ def test_failed_method_is_not_requeued(peer):
     """A request whose method fails gets exactly one error reply and is not redelivered."""
     out = peer.request("raise_error", ["ValueError", "once"])
     reply_to(peer, out)
-    peer.pump(0.3)  # a requeued request would be redelivered and answered again within this
+    # exactly_one_reply makes a sentinel round trip first: a request requeued after its reply would be redelivered
+    # at the head of the queue, and answered again, before the sentinel that came after it.
     exactly_one_reply(peer, out, "RPC-REQ-15")
     peer.evidence.apply(values.holds("RPC-REPLY-9", "reply-count", "exactly one reply to the failing request",
                                      len(peer.replies_for(out.correlation_id)), lambda n: n == 1))

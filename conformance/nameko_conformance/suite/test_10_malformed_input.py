@@ -19,7 +19,8 @@ def malformed_reply(peer, requirement, what, **request):
     ev.apply(replies.routing(reply, peer.reply_key, peer.rpc_exchange))
     ev.apply(replies.correlation(reply, out.correlation_id))
     error = error_of(peer, reply, "MalformedRequest", requirement)
-    peer.pump(0.2)  # a requeued request would be redelivered and answered again within this
+    # A requeued request goes back to the head of the queue: another sentinel round trip bounds its second answer.
+    peer.sentinel("MAL-9")
     ev.apply(replies.exactly_one(peer.replies_for(out.correlation_id), what, "MAL-10"))
     queue = names.service_queue(peer.service)
     ev.apply(replies.queue_drained(peer.passive_queue(queue), queue, "MAL-10", what))

@@ -27,6 +27,10 @@ def test_hostile_properties_headers_and_routing_keys_are_read(peer, service):
     peer.request("echo", ["odd stack"], headers={"nameko.call_id_stack": {"not": "a list"}})
     served = peer.sentinel("MAL-9", stop=False)  # judges the sentinel's reply, body included
     queue = names.service_queue(service)
+    other = next((f for f in peer.evidence.findings if f.requirement not in ("MAL-9", "CONN-10")), None)
+    if other is not None:  # the sentinel's reply went wrong for another reason (a foreign correlation id)
+        peer.evidence.undecided("CONN-10", f"masked by {other.code}")
+        return
     peer.evidence.apply(robustness.read_anything(served is not None and not peer.evidence.findings,
                                                  peer.passive_queue(queue), queue))
 
