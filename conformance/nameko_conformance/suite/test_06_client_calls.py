@@ -93,6 +93,8 @@ def test_reply_queue_is_named_and_expires(peer, probe, service):
     # The firehose names the queue the probe's reply reached (any name the spec allows is then judged); without it
     # the kit can only try the name a service's client uses.
     learned = client_reply_queue(peer, request)
+    if learned:
+        peer.trace.seen_by_broker("RPC-CORR-4")  # the name judged is the one the broker routed the reply to
     candidates = (learned,) if learned else (names.reply_queue(service, reply_key),)
     peer.evidence.apply(clients.reply_queue(observe_reply_queue(peer, candidates[0], candidates), reply_key))
 
