@@ -150,7 +150,7 @@ def test_record_marks_an_invalid_reply_and_masks_passwords(tmp_path):
     document = json.loads(out.read_text("utf-8"))
     case = document["cases"][0]
     assert case["valid"] is False and "RPC-REPLY-3" in case["violates"], case
-    assert "'error' is a required property" in case["comment"]
+    assert "RPC-REPLY-3/envelope-members" in case["comment"]
     assert "1 invalid" in output
     text = out.read_text("utf-8") + output
     assert SECRET not in text and "guest:guest@" not in text
