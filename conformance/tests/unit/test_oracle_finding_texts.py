@@ -14,7 +14,7 @@ from nameko_conformance.oracle import serialization, values
 from nameko_conformance.oracle import topology as t
 
 ERR = {"exc_type": "E", "exc_path": "a.E", "exc_args": ["x"], "value": "x"}
-REQ = {"content_type": "application/json", "content_encoding": "utf-8", "delivery_mode": 2, "reply_to": "r1",
+REQ = {"content_type": "application/json", "content_encoding": "utf-8", "delivery_mode": 2, "reply_to": "9c3a4e0f-2b7d-4f61-8a5e-3d2c1b0a9f87",
        "correlation_id": "c1"}
 
 
@@ -27,18 +27,19 @@ CASES = {
         lambda: m._request(Msg(routing_key="s.m.x", properties={"reply_to": "a.b", "content_type": "t",
                                                           "content_encoding": "l", "delivery_mode": 1},
                                body=b'{"args": [], "kwargs": {}, "z": 1}')),
-        [('RPC-REQ-1/routing-key', "routing key '<service>.<method>' (two non-empty names)", "'s.m.x'", 1),
-         ('TOPO-6/name', "service and method names without '.', '*' or '#', not empty", "'s.m.x'", 1),
+        [('RPC-REQ-1/wrong-destination', "exchange 'nameko-rpc' key '<service>.<method>'", "exchange 'nameko-rpc' key 's.m.x'", 1),
+         ('TOPO-6/name-syntax', "a key <service>.<method> of two non-empty names without '.', '*', '#'", "'s.m.x'", 1),
          ('RPC-REQ-2/content-type', "content_type 'application/json'", "'t'", 1),
-         ('RPC-CORR-3/reply-to-characters', "a reply_to without '.', '*' or '#'", "'a.b'", 1),
          ('RPC-REQ-4/no-correlation-id', 'a correlation_id property', 'None', 1),
          ('RPC-REQ-6/content-encoding', "content_encoding 'utf-8'", "'l'", 1),
          ('RPC-REQ-7/delivery-mode', 'delivery_mode 2', '1', 1),
-         ('RPC-REQ-9/extra-members', 'no body members besides args and kwargs', "['z']", 1)]),
+         ('RPC-CORR-3/reply-to-pattern', "a reply_to without '.', '*' or '#'", "'a.b'", 1),
+         ('RPC-CORR-12/reply-to-not-uuid4', 'reply_to a canonical uuid4', "'a.b'", 1),
+         ('RPC-REQ-9/extra-members', 'only args and kwargs in the body', "['z']", 1)]),
     "request_noreply": (
         lambda: m._request(Msg(routing_key="s.m", properties=dict(REQ, reply_to=""), body=b'[1]')),
         [('RPC-REQ-3/no-reply-to', 'a reply_to property', "''", 1),
-         ('RPC-REQ-5/body-shape', 'a body object with args an array and kwargs an object', '[1]', 1)]),
+         ('RPC-REQ-5/schema', 'valid against schemas/rpc-request-body.schema.json', "[1] is not of type 'object'", 1)]),
     "event_all": (
         lambda: m._event(Msg(properties={"content_type": "t", "reply_to": "r"}, body=b"\xff",
                              headers={"nameko.call_id_stack": "x", "nameko.a": None})),
