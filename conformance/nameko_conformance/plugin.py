@@ -333,6 +333,10 @@ def _bounded(finding: dict) -> dict:
     return finding
 
 
+# Rules that say, among other things, that the server goes on serving (a target that exits breaks them).
+SERVING_RULES = ("MAL-9", "MAL-5", "MAL-12", "CONN-10")
+
+
 def _after_target_check(item: pytest.Item, kit: "KitConfig", result: TestResult) -> None:
     """A target the kit started that exited, or went silent, during a test is that test's finding, under the serving
     rule the test examines. The kit then starts it again where it may (after a crash-prone test, which run last on
@@ -353,11 +357,14 @@ def _after_target_check(item: pytest.Item, kit: "KitConfig", result: TestResult)
         return  # the run ends as the session decided; the test's own waits recorded what went unanswered
     what = (f"the target went silent during {item.nodeid} ({silent})" if silent else
             f"the target exited during {item.nodeid} (exit status {launched.process.returncode})")
-    requirement = "MAL-9" if "MAL-9" in result.requirements else (result.requirements or ("RPC-REPLY-9",))[0]
-    finding = Finding(requirement, f"{requirement}/target-{'silent' if silent else 'exited'}",
-                      "the target serving on", what)
-    result.findings.append(dict(finding.to_dict(), message=mask(finding.message)))
-    result.statuses[requirement] = ("failed", finding.message)
+    # Charged to every rule of the test that says the target keeps serving; else to its first requirement.
+    serving = [r for r in result.requirements if r in SERVING_RULES] or [(result.requirements or ("RPC-REPLY-9",))[0]]
+    for requirement in serving:
+        finding = Finding(requirement, f"{requirement}/target-{'silent' if silent else 'exited'}",
+                          "the target serving on", what)
+        result.findings.append(dict(finding.to_dict(), message=mask(finding.message)))
+        result.statuses[requirement] = ("failed", finding.message)
+    requirement = serving[0]
     if result.outcome == "passed":
         result.outcome = "failed"
     result.reproduce = result.reproduce or kit.reproduce((requirement,), item.nodeid)
