@@ -178,17 +178,20 @@ def test_stale_baseline_entries():
     assert kit["verdict"] == v.KIT_ERROR
 
 
-def test_an_entry_whose_behaviour_did_not_show_beside_an_accepted_one_is_stale():
+def test_entries_of_one_requirement_are_alternatives_and_the_unseen_ones_are_named():
     baseline = Baseline("b.json", (Entry("A", "one", code="A/x"), Entry("A", "two", code="A/z")))
     entry = verdict(Req("A"), result("t", {"A": (FAILED, "")}, [finding("A", "x")]), baseline=baseline)
-    assert entry["verdict"] == v.STALE_BASELINE
-    assert entry["why"] == "baseline entries whose behaviour did not show: A/z"
+    assert entry["verdict"] == v.KNOWN_DEVIATION
+    assert entry["unseen"] == ["A/z"] and entry["why"] == "one (not seen this run: A/z)"
     both = verdict(Req("A"), result("t", {"A": (FAILED, "")}, [finding("A", "x"), finding("A", "z")]),
                    baseline=baseline)
-    assert both["verdict"] == v.KNOWN_DEVIATION and both["why"] == "one; two"
-    # A requirement that fails anyway stays failed: the unmatched entry does not turn it into "stale".
+    assert both["verdict"] == v.KNOWN_DEVIATION and both["why"] == "one; two" and "unseen" not in both
+    # A requirement that fails anyway stays failed: the unmatched entry does not excuse the other finding.
     failing = verdict(Req("A"), result("t", {"A": (FAILED, "")}, [finding("A", "y")]), baseline=baseline)
-    assert failing["verdict"] == v.FAIL
+    assert failing["verdict"] == v.FAIL and "unseen" not in failing
+    half = verdict(Req("A"), result("t", {"A": (FAILED, "")}, [finding("A", "x"), finding("A", "y")]),
+                   baseline=baseline)
+    assert half["verdict"] == v.FAIL
 
 
 def test_a_baseline_for_another_requirement_changes_nothing():
@@ -228,8 +231,8 @@ def test_reasons_read_empty_when_no_test_gave_one_and_list_every_entry():
     assert passed["why"] == "the baseline accepts A/x, /z/, but the requirement was examined and found right"
     unseen = Baseline("b.json", (Entry("A", "one", code="A/x"), Entry("A", "two", code="A/y"),
                                  Entry("A", "three", code="A/w")))
-    stale = verdict(Req("A"), result("t", {"A": (FAILED, "")}, [finding("A", "x")]), baseline=unseen)
-    assert stale["why"] == "baseline entries whose behaviour did not show: A/y, A/w"
+    known = verdict(Req("A"), result("t", {"A": (FAILED, "")}, [finding("A", "x")]), baseline=unseen)
+    assert known["why"] == "one (not seen this run: A/y, A/w)" and known["unseen"] == ["A/y", "A/w"]
 
 
 def test_a_stale_entry_of_an_unexamined_requirement_lists_every_entry():
