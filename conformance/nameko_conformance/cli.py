@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -255,8 +256,6 @@ def _list(args: argparse.Namespace) -> int:
 
 def _driver(args: argparse.Namespace) -> int:
     """Replaces this process with the driver; it reads the job on stdin and writes outcomes on stdout."""
-    import os
-
     from nameko_conformance.startup import kit_data_dir
 
     script = kit_data_dir("drivers") / f"{args.name}_driver.py"
@@ -266,8 +265,6 @@ def _driver(args: argparse.Namespace) -> int:
 
 def _testee(args: argparse.Namespace) -> int:
     """Replaces this process with the testee, so the kit's SIGTERM reaches it directly."""
-    import os
-
     from nameko_conformance.startup import kit_data_dir
 
     if args.name == "reference":
@@ -308,6 +305,11 @@ def main(argv: list[str] | None = None) -> int:
         return _dispatch(argv)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`nameko-conformance list | head`): not an error. Point stdout at /dev/null so the
+        # interpreter's final flush does not raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as exc:  # one message, not a traceback, unless --debug
         from nameko_conformance.uri import mask
         if debug:

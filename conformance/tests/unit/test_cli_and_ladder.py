@@ -1,6 +1,7 @@
 """The console script's offline parts (list filters, exit codes of usage mistakes), the broker ladder's messages
 and the recorder's valid/invalid marking."""
 
+import os
 import socket
 import sys
 import types
@@ -35,6 +36,25 @@ def test_list_has_a_header_and_filters(capsys):
     assert lines[0].startswith(f"# {len(expected)} of {len(registry.requirements)} requirements")
     assert lines[1].split()[:4] == ["ID", "LEVEL", "ROLE", "CHAPTER"]
     assert [line.split()[0] for line in lines[2:]] == [r.id for r in expected]
+
+
+def test_list_into_a_pipe_closed_early_exits_quietly():
+    """`nameko-conformance list | head -1`: the reader leaves early; no traceback, no "kit error", exit 0."""
+    import fcntl
+    import subprocess
+    reader, writer = os.pipe()
+    # A pipe smaller than the listing, so the listing cannot land in its buffer before the reader leaves.
+    fcntl.fcntl(writer, fcntl.F_SETPIPE_SZ, 4096)
+    process = subprocess.Popen([sys.executable, "-c", "from nameko_conformance.cli import main; "
+                                "raise SystemExit(main(['list']))"], stdout=writer, stderr=subprocess.PIPE)
+    os.close(writer)
+    process.stdout = os.fdopen(reader, "rb", buffering=0)
+    first = process.stdout.read(16)
+    process.stdout.close()  # the reader is gone; the rest of the listing meets a broken pipe
+    _, err = process.communicate(timeout=60)
+    assert first.startswith(b"# ")
+    assert process.returncode == 0, err
+    assert err == b""
 
 
 def test_list_level_must_includes_must_not_and_chapter_globs_work(capsys):
