@@ -74,11 +74,16 @@ class CallTable:
 
     def on_reply(self, message):
         correlation_id = message.properties.get("correlation_id")  # RPC-REPLY-11: never arrival order
+        if not isinstance(correlation_id, (str, bytes)):
+            return Ignored(f"reply without a usable correlation_id ({type(correlation_id).__name__})")
         entry = self._pending.pop(correlation_id, None)
         if entry is None:
             # RPC-CORR-8, RPC-CALL-3, RPC-CALL-4: unknown, late or duplicate.
             return Ignored(f"reply with unknown correlation_id {correlation_id!r}")
-        value, error = outcome_of_reply(message, self.max_reply_bytes)
+        try:
+            value, error = outcome_of_reply(message, self.max_reply_bytes)
+        except Exception as exc:  # CONN-10: the call is already taken off the table, so it must settle here
+            value, error = None, ProtocolError(f"reply cannot be read: {type(exc).__name__}: {exc}")
         return Settled(entry[0], value, error)
 
     def on_return(self, message):

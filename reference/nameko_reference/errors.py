@@ -107,7 +107,8 @@ def exception_from_error(error):
         return ProtocolError(f"reply error is not an object: {error!r}")
     exc_args = error.get("exc_args")
     exc_args = exc_args if isinstance(exc_args, list) else []
-    kind = CLIENT_KINDS.get(error.get("exc_path"))
+    exc_path = error.get("exc_path")
+    kind = CLIENT_KINDS.get(exc_path) if isinstance(exc_path, str) else None  # a hostile path may be unhashable
     exc = kind(*exc_args) if kind else RemoteError(error.get("exc_type"), error.get("value"), exc_args,
                                                    error.get("exc_path"))
     exc.error = error  # the object as received, extra members included
