@@ -60,11 +60,37 @@ def _message(data: Any, where: str, role: str | None) -> WireMessage:
                          f"body_text or body_base64 (the fixture message form)")
     if "body_text" not in data and "body_base64" not in data and "body" in data:
         data = dict(data, body_text=json.dumps(data["body"]))  # a parsed body only: its JSON text
+    problem = _shape_problem(data)
+    if problem:
+        raise InputError(f"{where}: {problem}")
     try:
         message = WireMessage.from_fixture(data)
-    except (ValueError, TypeError, KeyError) as exc:
+        return message.with_role(role or message.role or infer_role(message.exchange, message.routing_key))
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
         raise InputError(f"{where}: {exc}") from exc
-    return message.with_role(role or message.role or infer_role(message.exchange, message.routing_key))
+
+
+# The fixture message form's members and the JSON types they take: anything else is an input mistake, told as
+# such, before any check reads the message (a wrong value *inside* these is what the checks judge).
+_MEMBER_TYPES = {"exchange": (str,), "routing_key": (str,), "properties": (dict,), "headers": (dict, type(None)),
+                 "body_text": (str,), "body_base64": (str,), "role": (str, type(None)), "mandatory": (bool, type(None)),
+                 "routed_queues": (list, type(None))}
+_JSON_TYPE = {str: "a string", dict: "an object", list: "an array", bool: "true or false", type(None): "null"}
+
+
+def _shape_problem(data: dict) -> str | None:
+    for member, types in _MEMBER_TYPES.items():
+        if member in data and not isinstance(data[member], types):
+            return (f"{member} must be {' or '.join(_JSON_TYPE[t] for t in types)}, not "
+                    f"{type(data[member]).__name__} {short_repr(data[member])}")
+    if isinstance(data.get("routed_queues"), list) and not all(isinstance(q, str) for q in data["routed_queues"]):
+        return "routed_queues must be an array of queue names (strings)"
+    return None
+
+
+def short_repr(value: Any, limit: int = 60) -> str:
+    text = json.dumps(value, default=str)
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def verdicts(text: str, role: str | None = None) -> list[Verdict]:
@@ -75,14 +101,19 @@ def verdicts(text: str, role: str | None = None) -> list[Verdict]:
         document = None
     if isinstance(document, dict) and isinstance(document.get("cases"), list):
         out = []
-        for case in document["cases"]:
+        for number, case in enumerate(document["cases"], 1):
+            if not isinstance(case, dict) or not isinstance(case.get("messages", []), list):
+                raise InputError(f"case #{number}: a case is an object whose messages member is an array of messages")
             messages = [_message(m, f"case {case.get('id')}", role) for m in case.get("messages", [])]
             if not messages:
                 raise InputError(f"case {case.get('id')}: no messages")
             invalid = not case.get("valid", True)
+            violates = case.get("violates", [])
+            if invalid and (not isinstance(violates, list) or not all(isinstance(v, str) for v in violates)):
+                raise InputError(f"case {case.get('id')}: violates must be an array of requirement IDs")
             # An invalid case breaks its rule in its first message; the later ones (the answers) must conform.
             findings = judge_message(messages[0]) if invalid else [f for m in messages for f in judge_message(m)]
-            out.append(Verdict(f"case {case.get('id')}", findings, tuple(case.get("violates", ())) if invalid
+            out.append(Verdict(f"case {case.get('id')}", findings, tuple(violates) if invalid
                                else None))
             for n, later in enumerate(messages[1:], 2):
                 if invalid:
