@@ -72,9 +72,14 @@ class Baseline:
         entries = []
         for n, item in enumerate(raw.get("deviations", []) if isinstance(raw, dict) else []):
             req = item.get("id") if isinstance(item, dict) else None
-            if req not in known_ids:
+            if not isinstance(req, str) or req not in known_ids:
                 raise BaselineError(f"baseline {path}: entry {n} names {req!r}, which is not a requirement of the spec")
             code, pattern = item.get("finding"), item.get("match")
+            wrong = next((k for k in ("finding", "match", "reason", "evidence", "spec_deviation")
+                          if item.get(k) is not None and not isinstance(item[k], str)), None)
+            if wrong:
+                raise BaselineError(f"baseline {path}: entry {n} ({req}): {wrong} must be a string, not "
+                                    f"{type(item[wrong]).__name__}")
             if not code and not pattern:
                 raise BaselineError(f"baseline {path}: entry {n} ({req}) names no behaviour; give the finding code it "
                                     f"accepts (\"finding\": \"{req}/…\") or a pattern of its message (\"match\")")
@@ -92,21 +97,34 @@ class Baseline:
 
 def draft_from_report(document: dict, previous: dict | None = None) -> dict:
     """A baseline accepting exactly the findings of a report (fail, non-strict and informational verdicts, and the
-    known deviations it already accepted), one entry per finding code. Reasons, evidence and spec deviations are
-    carried over from ``previous`` by requirement and code; a new entry's reason says it is still to be written."""
-    old = {(e.get("id"), e.get("finding")): e for e in (previous or {}).get("deviations", [])}
-    by_id = {e.get("id"): e for e in (previous or {}).get("deviations", [])}
+    known deviations it already accepted).
+
+    An entry of ``previous`` that accepted a finding of the report is kept as it is (its pattern, reason, evidence
+    and spec deviation), and so are the alternatives the report names as not seen this run beside it. Every finding
+    no kept entry accepts gets a new entry by its code, with the reason of a previous entry of that requirement or a
+    reason still to be written."""
+    old_entries = [e for e in (previous or {}).get("deviations", []) if isinstance(e, dict)]
     entries = []
     for req_id, verdict in document.get("requirements", {}).items():
-        if verdict.get("verdict") not in ("fail", "non-strict", "informational", "known deviation", "stale baseline"):
+        if verdict.get("verdict") not in ("fail", "non-strict", "informational", "known deviation"):
             continue
-        for code in sorted({f["code"] for f in verdict.get("findings", [])}):
-            source = old.get((req_id, code)) or by_id.get(req_id) or {}
+        findings = verdict.get("findings", [])
+        accepted_names = {f.get("accepted_by") for f in findings} | set(verdict.get("unseen", []))
+        kept = [e for e in old_entries if e.get("id") == req_id and _entry_name(e) in accepted_names]
+        entries.extend(kept)
+        known = {_entry_name(e) for e in kept}
+        same_requirement = next((e for e in old_entries if e.get("id") == req_id), {})
+        for code in sorted({f["code"] for f in findings if f.get("accepted_by") not in known}):
             entry = {"id": req_id, "finding": code,
-                     "reason": source.get("reason") or "TO WRITE: what the implementation does, and why"}
+                     "reason": same_requirement.get("reason") or "TO WRITE: what the implementation does, and why"}
             for key in ("evidence", "spec_deviation"):
-                if source.get(key):
-                    entry[key] = source[key]
+                if same_requirement.get(key):
+                    entry[key] = same_requirement[key]
             entries.append(entry)
     target = (previous or {}).get("target") or (document.get("target") or {}).get("command") or "the target"
     return {"target": target, "deviations": entries}
+
+
+def _entry_name(entry: dict) -> str:
+    """How a verdict names the entry that accepted a finding (``Entry.names``)."""
+    return entry.get("finding") or f"/{entry.get('match')}/"
