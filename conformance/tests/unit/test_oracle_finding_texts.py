@@ -47,8 +47,8 @@ CASES = {
          ('EVT-4/rpc-properties-on-event', 'no reply_to or correlation_id on an event', "{'reply_to': 'r'}", 1),
          ('SER-1/not-utf8', 'an RFC 8259 JSON text in UTF-8', 'invalid UTF-8 (invalid start byte at byte 0)', 1),
          ('EVT-2/body-not-json', 'the event data as a JSON body', 'a body that is not strict JSON', 1),
-         ('CTX-2/call-id-stack-type', 'nameko.call_id_stack an array of strings', "'x'", 1),
-         ('CTX-10/void-context-header', 'no context header with a void value', "['nameko.a']", 1)]),
+         ('CTX-2/stack-not-string-array', 'nameko.call_id_stack an array of strings', "'x' (str)", 1),
+         ('CTX-10/void-context-header', 'no void context headers', "['nameko.a']", 1)]),
     "reply_all": (
         lambda: m._reply(Msg(properties={"content_type": "t"}, body=json.dumps(
             {"result": 1, "error": {"exc_type": 1, "exc_path": 2, "exc_args": "a", "value": 3}}).encode())),

@@ -125,12 +125,12 @@ def test_headers_of_a_request_or_event():
     assert plain({"nameko.call_id_stack": ["a", "b"]}).ok, plain({"nameko.call_id_stack": ["a", "b"]}).codes()
     assert "CTX-2" in plain({"nameko.call_id_stack": []}).examined
     for stack in ("a", ["a", 1], None):
-        assert "CTX-2/call-id-stack-type" in plain({"nameko.call_id_stack": stack}).codes(), stack
+        assert "CTX-2/stack-not-string-array" in plain({"nameko.call_id_stack": stack}).codes(), stack
     void = plain({"nameko.b": None, "nameko.a": None, "other": None, "nameko.c": "x"})
     assert void.codes() == ["CTX-10/void-context-header"] and void.findings[0].observed == "['nameko.a', 'nameko.b']"
     assert void.findings[0].messages
     typed = plain({"nameko.call_id_stack": 5}).findings[0]
-    assert typed.observed == "5" and typed.messages
+    assert typed.observed == "5 (int)" and typed.messages
 
 
 def test_valid_replies():
