@@ -61,6 +61,8 @@ def _parser() -> argparse.ArgumentParser:
                                                                          "(default ./conformance-report)")
     run.add_argument("--junitxml", help="also write JUnit XML there")
     run.add_argument("--observer", choices=("auto", "firehose", "spy"), default="auto")
+    run.add_argument("--management-url", help="the management plugin's HTTP API (default http://<AMQP host>:15672), "
+                                              "read for queue flags the kit cannot see over AMQP (EVT-9, TOPO-10)")
     run.add_argument("--broker", choices=("auto", "private"), default="auto",
                      help="private: start a private RabbitMQ node and observe with the firehose")
     _output_options(run)
@@ -73,6 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     fuzz.add_argument("--strict", action="store_true")
     fuzz.add_argument("--req", action="append", default=[], metavar="GLOB")
     fuzz.add_argument("--observer", choices=("auto", "firehose", "spy"), default="auto")
+    fuzz.add_argument("--management-url", help="as for run")
     fuzz.add_argument("--broker", choices=("auto", "private"), default="auto")
     _output_options(fuzz)
     fuzz.add_argument("pytest_args", nargs="*")
@@ -150,7 +153,8 @@ def _run(args: argparse.Namespace, only_fuzz: bool = False) -> int:
     elif args.fuzz:
         argv.append("--fuzz")
     for option in ("target", "target_cmd", "client_cmd", "client_exchange", "capabilities", "baseline", "junitxml",
-                   "observer", "broker", "fuzz_examples", "fuzz_seconds", "fuzz_seed", "restart_target"):
+                   "observer", "broker", "fuzz_examples", "fuzz_seconds", "fuzz_seed", "restart_target",
+                   "management_url"):
         value = getattr(args, option, None)
         if value:
             argv.append(f"--{option.replace('_', '-')}={value}")

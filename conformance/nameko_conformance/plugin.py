@@ -71,6 +71,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="private: start a private RabbitMQ node, point the target at it, observe with the firehose")
     group.addoption("--observer", choices=("auto", "firehose", "spy"), default=None,
                     help="how the kit sees the target's messages (firehose needs a broker the kit owns)")
+    group.addoption("--management-url", default=None,
+                    help="the management plugin's HTTP API (default http://<AMQP host>:15672), read for the flags of "
+                         "queues whose names the kit cannot know (EVT-9, TOPO-10)")
     group.addoption("--conformance-debug", action="store_true", default=False,
                     help="show the traceback of a start-up failure (otherwise one message)")
     group.addoption("--conformance-quiet", action="store_true", default=False,
@@ -104,6 +107,7 @@ class KitConfig:
         self.report_dir = pick("report_dir", "conformance_report_dir")
         self.broker_mode = config.getoption("broker") or "auto"
         self.observer = config.getoption("observer") or "auto"
+        self.management_url = config.getoption("management_url")
         self.client_cmd = pick("client_cmd", "conformance_client_cmd")
         self.client_only = bool(self.client_cmd) and not (self.target_uri or self.target_cmd)
         self.client_exchange = config.getoption("client_exchange")
@@ -123,6 +127,12 @@ class KitConfig:
         self.session_state: Any = None  # the running KitSession, set by the suite's session fixture
         self.client_state: Any = None   # the running ClientSession, set by the client suite's fixture
         self.started = time.time()
+
+    def selected_requirements(self) -> set[str] | None:
+        """The requirement IDs ``--req`` asked for (globs and chapter names expanded); None without ``--req``."""
+        if not self.req_globs:
+            return None
+        return self.registry.matching(self.req_globs) | {g for g in self.req_globs if g in self.registry}
 
     def reproduce(self, req_ids: tuple[str, ...], nodeid: str) -> str:
         parts = ["nameko-conformance", "run"]
@@ -144,6 +154,8 @@ class KitConfig:
             parts += ["--broker", "private"]
         if self.observer != "auto":
             parts += ["--observer", self.observer]
+        if self.management_url:
+            parts += ["--management-url", mask(self.management_url)]
         if self.strict:
             parts.append("--strict")
         if self.baseline_path:
@@ -193,7 +205,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         items[:] = keep
     kit.items = [item for item in items if _is_suite_item(item)]
     if kit.req_globs:
-        wanted = kit.registry.matching(kit.req_globs) | {g for g in kit.req_globs if g in kit.registry}
+        wanted = kit.selected_requirements()
         keep, drop = [], []
         for item in items:
             ids = _req_ids(item)

@@ -20,7 +20,7 @@ KIT_VERSION = "0.1.0"
 
 
 def build(kit: Any) -> dict:
-    verdicts = requirement_verdicts(kit.registry, kit.results, kit.strict, kit.baseline)
+    verdicts = requirement_verdicts(kit.registry, kit.results, kit.strict, kit.baseline, kit.selected_requirements())
     state = kit.session_state
     observer = state.observer if state else None
     mark_evidence_sources(verdicts, getattr(kit, "firehose_evidence", {}), observer)

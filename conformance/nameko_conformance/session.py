@@ -23,6 +23,7 @@ from nameko_conformance.launcher import REFERENCE_COMMAND, LaunchedTarget, Never
 from nameko_conformance.oracle.model import Judgement
 from nameko_conformance.oracle.session import Liveness
 from nameko_conformance.outcomes import KitFault
+from nameko_conformance.queue_list import QueueLister
 from nameko_conformance.trace import FIREHOSE_OBSERVER, SPY_OBSERVER, Trace
 from nameko_conformance.uri import Target, mask, parse_capabilities, parse_target
 
@@ -42,6 +43,7 @@ class KitSession:
     liveness: Liveness = field(default_factory=Liveness)
     start_findings: Judgement = field(default_factory=Judgement)  # the readiness check's findings on the target
     start_findings_delivered: bool = False
+    _queue_lister: Any = None
     _connection: Any = None  # shared by every test's peers (one channel set per peer)
     _exchange_declared: bool = False
     _stopped: bool = False
@@ -119,6 +121,14 @@ class KitSession:
             return (f"firehose on the {self.broker.provider} broker the kit owns (every publish, with the queues "
                     f"it was routed to), plus the kit's own queues")
         return f"the kit's own reply queues and narrow spy queues ({self.broker.provider} broker, no firehose)"
+
+    @property
+    def queue_lister(self) -> QueueLister:
+        """Reads the broker's own list of queues (EVT-9, TOPO-10), from the first source that works this run."""
+        if self._queue_lister is None:
+            self._queue_lister = QueueLister(self.target.broker_uri, self.broker.node,
+                                             getattr(self.kit, "management_url", None))
+        return self._queue_lister
 
     def _start_probe(self) -> ProbeService:
         """Hosts ``<service>_probe``, the service the target's client calls in the nested-call checks."""

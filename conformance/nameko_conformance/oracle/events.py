@@ -6,6 +6,7 @@ from typing import Any
 
 from nameko_conformance.oracle import names, strict_json
 from nameko_conformance.oracle.model import Check, Judgement, short
+from nameko_conformance.oracle.topology import NO_LIST
 
 HANDLER_KINDS = ("service_pool", "singleton", "broadcast")
 
@@ -62,13 +63,13 @@ def handler_queue(state: Any, queue: str, kind: str) -> Judgement:
     return check.done()
 
 
-def queue_flags_listed(listed: dict | None, queue_prefix: str, kind: str) -> Judgement:
+def queue_flags_listed(listed: dict | None, queue_prefix: str, kind: str, unavailable: str = NO_LIST) -> Judgement:
     """EVT-9 from the broker's own list of queues (name → flags): durable always; reliable delivery (service_pool,
     singleton in the testee) not auto-delete; the broadcast handler, without reliable delivery, auto-delete and
     exclusive."""
     check = Check("EVT-9")
     if listed is None:
-        check.undecided("EVT-9", "queue flags need the broker's own list of queues (--broker private)")
+        check.undecided("EVT-9", unavailable)
         return check.done()
     found = {name: flags for name, flags in listed.items() if name == queue_prefix
              or (kind == "broadcast" and name.startswith(queue_prefix))}

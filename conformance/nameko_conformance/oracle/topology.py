@@ -7,6 +7,8 @@ from typing import Any
 from nameko_conformance.oracle import names
 from nameko_conformance.oracle.model import Check, Judgement, short
 
+NO_LIST = "queue flags need the broker's own list of queues (--broker private)"
+
 
 def rpc_exchange(result: Any, exchange: str) -> Judgement:
     """TOPO-1/2: an equivalent declare (topic, durable, not auto-delete, not internal) is accepted."""
@@ -87,12 +89,12 @@ def queue_flags(results: dict[str, Any], requirement: str, slug: str, queue: str
     return check.done()
 
 
-def no_transient_shared_queues(listed: dict | None, service: str) -> Judgement:
+def no_transient_shared_queues(listed: dict | None, service: str, unavailable: str = NO_LIST) -> Judgement:
     """TOPO-10: of the queues named for the service (its service queue, its handler and reply queues), none is both
     non-durable and non-exclusive, from the broker's own list (RabbitMQ lists exclusive queues as non-durable)."""
     check = Check("TOPO-10")
     if listed is None:
-        check.undecided("TOPO-10", "queue flags need the broker's own list of queues (--broker private)")
+        check.undecided("TOPO-10", unavailable)
         return check.done()
     mine = {name: flags for name, flags in listed.items() if service in name
             and not name.startswith(("conformance-kit.", f"{names.service_queue(service)}_probe"))}

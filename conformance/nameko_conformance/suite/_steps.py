@@ -83,16 +83,10 @@ def exactly_one_reply(peer: KitPeer, out: Outgoing, requirement: str = "RPC-REPL
                                                    requirement))
 
 
-def listed_queue_flags(conformance_session):
-    """name → {durable, auto_delete, exclusive} from the broker's own list, where the kit owns the node."""
-    node = getattr(conformance_session.broker, "node", None)
-    if node is None:
-        return None
-    out = node.ctl("list_queues", "-q", "--no-table-headers", "name", "durable", "auto_delete", "exclusive")
-    flags = {}
-    for line in out.splitlines():
-        parts = line.split("\t")
-        if len(parts) == 4:
-            flags[parts[0]] = {k: v.strip() == "true" for k, v in zip(("durable", "auto_delete", "exclusive"),
-                                                                      parts[1:])}
-    return flags
+def listed_queue_flags(conformance_session, peer: KitPeer) -> tuple[dict | None, str]:
+    """(name → {durable, auto_delete, exclusive} from the broker's own list, or None; why there is none)."""
+    lister = conformance_session.queue_lister
+    listed = lister.flags(peer.reply_queue)
+    if listed is not None:
+        peer.trace.note(f"queue flags read from {lister.source}")
+    return listed, lister.why_none

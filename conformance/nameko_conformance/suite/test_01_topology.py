@@ -86,4 +86,5 @@ def test_two_instances_share_the_service_queue(peer, service, conformance_sessio
 def test_no_queue_is_transient_and_shared(peer, service, conformance_session):
     """None of the service's queues is both non-durable and non-exclusive (seen in the broker's own list)."""
     call_ok(peer, "echo", "queues in place")
-    peer.evidence.apply(topology.no_transient_shared_queues(listed_queue_flags(conformance_session), service))
+    listed, unavailable = listed_queue_flags(conformance_session, peer)
+    peer.evidence.apply(topology.no_transient_shared_queues(listed, service, unavailable))

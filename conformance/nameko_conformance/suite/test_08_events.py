@@ -77,9 +77,9 @@ def test_each_handler_type_gets_each_event_once(peer, service, conformance_sessi
               for kind, method in HANDLER_METHODS.items()}
     for kind in ("service_pool", "singleton"):
         peer.evidence.apply(events.handler_queue(peer.passive_queue(queues[kind]), queues[kind], kind))
-    listed = listed_queue_flags(conformance_session)
+    listed, unavailable = listed_queue_flags(conformance_session, peer)
     for kind in HANDLER_METHODS:
-        peer.evidence.apply(events.queue_flags_listed(listed, queues[kind], kind))
+        peer.evidence.apply(events.queue_flags_listed(listed, queues[kind], kind, unavailable))
     before = events_received(peer, 0)
     peer.evidence.need(before if isinstance(before, list) else None, "events_received() as a list")
     token = str(uuid.uuid4())

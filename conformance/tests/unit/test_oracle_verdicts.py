@@ -241,3 +241,18 @@ def test_a_stale_entry_of_an_unexamined_requirement_lists_every_entry():
     assert entry["verdict"] == v.STALE_BASELINE
     assert entry["why"] == "the baseline accepts A/x, /z/, but the run did not examine A: masked by B/y"
     assert entry["baseline"] == [{"accepts": "A/x", "reason": "one"}, {"accepts": "/z/", "reason": "two"}]
+
+
+def test_outside_a_req_selection_an_entry_that_did_not_show_is_not_stale():
+    """--req A: B was examined only in passing; its baseline entry (shown by a test not selected) stays quiet,
+    while A's own entry is judged as usual."""
+    baseline = Baseline("b.json", (Entry("A", "a", code="A/x"), Entry("B", "b", code="B/x")))
+    reqs = registry(Req("A"), Req("B"))
+    run = [result("t", {"A": (PASSED, ""), "B": (PASSED, "")})]
+    verdicts = v.requirement_verdicts(reqs, run, False, baseline, selected={"A"})
+    assert verdicts["A"]["verdict"] == v.STALE_BASELINE
+    assert verdicts["B"]["verdict"] == v.PASS
+    unexamined = v.requirement_verdicts(reqs, [result("t", {"B": (MASKED, "m")})], False, baseline, selected={"A"})
+    assert unexamined["B"]["verdict"] == v.MASKED_V
+    everything = v.requirement_verdicts(reqs, run, False, baseline)
+    assert everything["B"]["verdict"] == v.STALE_BASELINE
