@@ -138,3 +138,37 @@ FAULTS = [
 
 BY_NAME = {fault.name: fault for fault in FAULTS}
 assert len(BY_NAME) == len(FAULTS), "fault names must be unique"
+
+# --- client faults, served by faulty_client.py (the nameko client driver with one fault), run with --client-cmd
+CLIENT_FAULTS = [
+    _f("none", "", "no fault: the unfaulted nameko client driver"),
+    _f("cl_routing_key_suffix", "RPC-REQ-1", "requests are published with routing key S.m.call"),
+    _f("cl_content_type_charset", "RPC-REQ-2", "requests say content_type application/json; charset=utf-8"),
+    _f("cl_content_encoding_binary", "RPC-REQ-6", "requests say content_encoding binary"),
+    _f("cl_transient", "RPC-REQ-7", "requests are published with delivery_mode 1"),
+    _f("cl_no_mandatory", "RPC-REQ-8 RPC-CALL-1", "requests are published without mandatory"),
+    _f("cl_unroutable_ignored", "RPC-CALL-1", "a returned (unroutable) request is ignored: the call waits"),
+    _f("cl_extra_body_member", "RPC-REQ-9", "request bodies carry an extra member"),
+    _f("cl_args_as_object", "RPC-REQ-5", "args is sent as an object {'0': a0, ...}"),
+    _f("cl_no_reply_to", "RPC-REQ-3", "requests carry no reply_to"),
+    _f("cl_reply_to_wrong", "RPC-REQ-3 RPC-CORR-1", "reply_to is a fresh uuid nobody consumes"),
+    _f("cl_no_correlation_id", "RPC-REQ-4", "requests carry no correlation_id"),
+    _f("cl_correlation_id_constant", "RPC-CORR-9 RPC-CORR-13", "every call uses the same correlation_id"),
+    _f("cl_correlation_id_counter", "RPC-CORR-13", "correlation ids are a per-process counter 1, 2, 3 ..."),
+    _f("cl_reply_to_constant", "RPC-CORR-2 RPC-CORR-12", "every client uses reply_to 'nameko-client' (shared)"),
+    _f("cl_reply_to_dotted", "RPC-CORR-3", "reply_to is 'reply.<uuid>' (queue bound with that key)"),
+    _f("cl_reply_queue_name", "RPC-CORR-4", "the reply queue is named reply-<uuid>"),
+    _f("cl_reply_queue_no_expiry", "RPC-CORR-5 RPC-CORR-6", "the reply queue has no x-expires"),
+    _f("cl_reply_queue_exclusive", "RPC-CORR-5", "the reply queue is exclusive and auto-delete"),
+    _f("cl_context_prefix", "CTX-1", "context headers are sent as x-nameko.<key>"),
+    _f("cl_stack_as_string", "CTX-2", "nameko.call_id_stack is sent as one string"),
+    _f("cl_void_header", "CTX-10", "a void header nameko.tenant is sent with every request"),
+    _f("cl_no_stack", "CTX-11", "requests carry no nameko.call_id_stack"),
+    _f("cl_context_dropped", "CTX-1 DRIVER-3", "context data other than the call id stack is not sent"),
+    _f("cl_error_as_result", "RPC-REPLY-10", "an error reply completes the call with result null"),
+    _f("cl_all_errors_remote", "RPC-ERR-11", "MethodNotFound/IncorrectSignature/MalformedRequest surface as remote"),
+    _f("cl_match_by_order", "RPC-REPLY-11 RPC-CORR-10", "replies complete the oldest outstanding call"),
+]
+
+CLIENT_BY_NAME = {fault.name: fault for fault in CLIENT_FAULTS}
+assert len(CLIENT_BY_NAME) == len(CLIENT_FAULTS), "client fault names must be unique"

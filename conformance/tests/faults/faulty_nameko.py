@@ -546,8 +546,15 @@ def _bigint_float(value):
 
 
 def _untag(value):
+    """A port that decodes tagged objects (as kombu >= 5.3 does) and sends back the bare value."""
+    import datetime
+    import decimal
     if isinstance(value, dict) and set(value) == {"__type__", "__value__"}:
         return value["__value__"]
+    if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, (decimal.Decimal, _uuid.UUID)):
+        return str(value)
     return value
 
 

@@ -25,11 +25,13 @@ HERE = Path(__file__).resolve().parent
 TESTEES = HERE.parent.parent / "testees"
 sys.path.insert(0, str(HERE))
 
-from catalogue import BY_NAME, FAULTS  # noqa: E402
+from catalogue import BY_NAME, CLIENT_BY_NAME, CLIENT_FAULTS, FAULTS  # noqa: E402
 
 VENVS = {"2": Path("/work/venv-n2"), "3": Path("/work/venv-n3")}
 BASELINES = {"2": "nameko-2.14.1", "3": "nameko-3.0.0rc11"}
+CLIENT_BASELINES = {"2": "nameko-2.14.1-client", "3": "nameko-3.0.0rc11-client"}
 BAD = ("fail", "stale baseline", "kit error")
+NON_GATING = ("non-strict",)  # a SHOULD that failed; gates only with --strict
 
 
 def target_command(venv, fault):
@@ -38,12 +40,21 @@ def target_command(venv, fault):
         shlex.quote(str(TESTEES / "nameko_testee.yaml")))
 
 
-def run_one(fault, version, out, extra, timeout):
+def client_command(venv, fault):
+    return "NAMEKO_CONFORMANCE_CLIENT_FAULT={} exec {} -W ignore {}".format(
+        shlex.quote(fault), shlex.quote(str(venv / "bin" / "python")), shlex.quote(str(HERE / "faulty_client.py")))
+
+
+def run_one(fault, version, out, extra, timeout, client=False):
     venv = VENVS[version]
-    report_dir = out / "n{}".format(version) / fault
+    report_dir = out / "{}n{}".format("client-" if client else "", version) / fault
     report_dir.mkdir(parents=True, exist_ok=True)
-    command = [str(venv / "bin" / "nameko-conformance"), "run", "--target-cmd", target_command(venv, fault),
-               "--baseline", BASELINES[version], "--report-dir", str(report_dir), "--quiet"] + extra
+    if client:
+        launch = ["--client-cmd", client_command(venv, fault), "--baseline", CLIENT_BASELINES[version]]
+    else:
+        launch = ["--target-cmd", target_command(venv, fault), "--baseline", BASELINES[version]]
+    command = [str(venv / "bin" / "nameko-conformance"), "run"] + launch + [
+        "--report-dir", str(report_dir), "--quiet"] + extra
     env = dict(os.environ, NAMEKO_CONFORMANCE_FAULT=fault)
     started = time.time()
     with open(report_dir / "kit.log", "w") as log:
@@ -52,12 +63,13 @@ def run_one(fault, version, out, extra, timeout):
                                   cwd=str(HERE)).returncode
         except subprocess.TimeoutExpired:
             code = "timeout"
-    return judge(fault, version, report_dir, code, time.time() - started)
+    return judge(fault, version, report_dir, code, time.time() - started, client)
 
 
-def judge(fault, version, report_dir, code, seconds):
-    expected = list(BY_NAME[fault].ids)
-    row = {"fault": fault, "nameko": version, "expected": expected, "exit": code, "seconds": round(seconds),
+def judge(fault, version, report_dir, code, seconds, client=False):
+    expected = list((CLIENT_BY_NAME if client else BY_NAME)[fault].ids)
+    row = {"fault": fault, "side": "client" if client else "server", "nameko": version, "expected": expected,
+           "exit": code, "seconds": round(seconds),
            "report": str(report_dir / "report.json")}
     try:
         document = json.loads((report_dir / "report.json").read_text())
@@ -69,13 +81,14 @@ def judge(fault, version, report_dir, code, seconds):
     gate = bool(document["summary"]["gate"])
     expected_seen = {rid: requirements.get(rid, {}).get("verdict", "absent") for rid in expected}
     hit = [rid for rid in expected if rid in bad]
+    flagged = [rid for rid in expected if expected_seen[rid] in NON_GATING]
     if fault == "none":
         verdict = "OK" if gate else "FALSE-FAIL"
     elif not gate and hit:
         verdict = "CAUGHT"
     elif not gate:
         verdict = "CAUGHT-ELSEWHERE"
-    elif hit:
+    elif hit or flagged:
         verdict = "FLAGGED-NONGATING"
     else:
         verdict = "MISSED"
@@ -88,15 +101,19 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("faults", nargs="*", help="fault names (default: all of catalogue.py)")
     parser.add_argument("--nameko", choices=("2", "3", "both"), default="both")
+    parser.add_argument("--client", action="store_true", help="client faults (faulty_client.py via --client-cmd)")
     parser.add_argument("--jobs", type=int, default=2, help="parallel kit runs (at most 2)")
     parser.add_argument("--out", default="/tmp/faults-run", help="reports go to OUT/n<version>/<fault>/")
     parser.add_argument("--broker", choices=("auto", "private"), default="auto")
     parser.add_argument("--strict", action="store_true", help="pass --strict to the kit")
     parser.add_argument("--req", help="pass --req GLOB to the kit")
     parser.add_argument("--timeout", type=float, default=900, help="seconds per kit run")
+    parser.add_argument("--collect", action="store_true",
+                        help="run nothing: judge the reports already in OUT (e.g. of an interrupted run)")
     args = parser.parse_args(argv)
-    names = args.faults or [fault.name for fault in FAULTS]
-    unknown = [name for name in names if name not in BY_NAME]
+    catalogue = CLIENT_BY_NAME if args.client else BY_NAME
+    names = args.faults or [fault.name for fault in (CLIENT_FAULTS if args.client else FAULTS)]
+    unknown = [name for name in names if name not in catalogue]
     if unknown:
         parser.error("unknown faults: {}".format(", ".join(unknown)))
     versions = ("2", "3") if args.nameko == "both" else (args.nameko,)
@@ -104,16 +121,24 @@ def main(argv=None):
     extra += ["--strict"] if args.strict else []
     extra += ["--req", args.req] if args.req else []
     out = Path(args.out)
-    jobs = [(name, version) for version in versions for name in names if version in BY_NAME[name].versions]
+    jobs = [(name, version) for version in versions for name in names if version in catalogue[name].versions]
     rows = []
+    if args.collect:
+        for name, version in jobs:
+            report_dir = out / "{}n{}".format("client-" if args.client else "", version) / name
+            if report_dir.is_dir():
+                rows.append(judge(name, version, report_dir, None, 0, args.client))
+                print_row(rows[-1])
+        jobs = []
     with ThreadPoolExecutor(max_workers=max(1, min(2, args.jobs))) as pool:
-        futures = [pool.submit(run_one, name, version, out, extra, args.timeout) for name, version in jobs]
+        futures = [pool.submit(run_one, name, version, out, extra, args.timeout, args.client) for name, version in jobs]
         for future in futures:
             row = future.result()
             rows.append(row)
             print_row(row)
             sys.stdout.flush()
-    (out / "results.json").write_text(json.dumps(rows, indent=1))
+    out.mkdir(parents=True, exist_ok=True)
+    (out / ("client-results.json" if args.client else "results.json")).write_text(json.dumps(rows, indent=1))
     print("\nsummary:", summary(rows), "\ntable:", out / "results.json")
     return 0
 
