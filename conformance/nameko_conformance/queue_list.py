@@ -2,7 +2,8 @@
 
 AMQP alone cannot tell a queue's flags without a declare that might create or lock it, and it cannot list queues
 whose names hold an id (a broadcast handler's queue). Some requirements need that list (EVT-9, TOPO-10); without it
-they are inconclusive, never passed. The sources, in order:
+they are inconclusive, never passed. So do the bindings (where a reply keyed by a client's ``reply_to`` goes: its
+reply queue, whatever its name; RPC-CORR-4..6). The sources, in order:
 
 1. a private node the kit started: its ``rabbitmqctl``;
 2. the management plugin's HTTP API (``--management-url``, else port 15672 on the AMQP host), with the AMQP
@@ -32,28 +33,48 @@ CTL_TIMEOUT = 30.0
 MAX_LIST_BYTES = 64 * 1024 * 1024  # a broker with a huge number of queues is read only this far
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
-Flags = dict[str, dict[str, bool]]
+Flags = dict[str, dict[str, Any]]  # name -> durable, auto_delete, exclusive (bools) and arguments
 
 
-def parse_ctl(out: str) -> Flags:
-    """``rabbitmqctl list_queues -q --no-table-headers name durable auto_delete exclusive`` output."""
-    flags: Flags = {}
-    for line in out.splitlines():
-        parts = line.rsplit("\t", 3)  # a queue name may hold a tab; the three flags never do
-        if len(parts) == 4:
-            flags[parts[0]] = {k: v.strip() == "true" for k, v in zip(FLAGS, parts[1:])}
-    return flags
-
-
-def parse_management(document: Any) -> Flags:
-    """``GET /api/queues/<vhost>`` of the management plugin: a JSON array of queue objects."""
+def parse_queues(document: Any) -> Flags:
+    """A JSON array of queue objects: the management API's ``/api/queues/<vhost>`` or ``rabbitmqctl list_queues
+    --formatter json``."""
     if not isinstance(document, list):
         raise ValueError(f"expected a JSON array of queues, got {type(document).__name__}")
     flags: Flags = {}
     for queue in document:
         if isinstance(queue, dict) and isinstance(queue.get("name"), str):
             flags[queue["name"]] = {k: queue.get(k) is True for k in FLAGS}
+            flags[queue["name"]]["arguments"] = _arguments(queue.get("arguments"))
     return flags
+
+
+def _arguments(raw: Any) -> dict:
+    """Queue arguments as the API gives them (an object) or rabbitmqctl's JSON does (``[[name, type, value]]``)."""
+    if isinstance(raw, dict):
+        return raw
+    if isinstance(raw, list):
+        return {item[0]: item[-1] for item in raw if isinstance(item, list) and len(item) >= 2
+                and isinstance(item[0], str)}
+    return {}
+
+
+def parse_bindings(document: Any) -> list[tuple[str, str, str]]:
+    """(source exchange, destination queue, routing key) of every binding to a queue, from the management API's
+    ``/api/bindings/<vhost>`` or ``rabbitmqctl list_bindings --formatter json``."""
+    if not isinstance(document, list):
+        raise ValueError(f"expected a JSON array of bindings, got {type(document).__name__}")
+    found = []
+    for binding in document:
+        if not isinstance(binding, dict):
+            continue
+        source = binding.get("source", binding.get("source_name"))
+        destination = binding.get("destination", binding.get("destination_name"))
+        kind = binding.get("destination_type", binding.get("destination_kind"))
+        key = binding.get("routing_key")
+        if kind == "queue" and all(isinstance(v, str) for v in (source, destination, key)):
+            found.append((source, destination, key))
+    return found
 
 
 class QueueLister:
@@ -72,7 +93,7 @@ class QueueLister:
     def _host_for_url(self) -> str:
         return f"[{self.host}]" if ":" in self.host else self.host
 
-    def sources(self) -> list[tuple[str, Callable[[], Flags]]]:
+    def sources(self) -> list[tuple[str, Callable[[str], Any]]]:
         if self.node is not None:
             return [("the private node's rabbitmqctl", self._from_node)]
         found = [(f"the management API at {self.management_url}", self._from_management)]
@@ -81,18 +102,31 @@ class QueueLister:
         return found
 
     def flags(self, own_queue: str) -> Flags | None:
-        """name -> {durable, auto_delete, exclusive} of the broker's queues, or None (``why_none`` says why)."""
+        """name -> {durable, auto_delete, exclusive, arguments} of the broker's queues, or None (``why_none``)."""
+        return self._first_usable("queues", lambda listed: own_queue in listed,
+                                  f"lacks the kit's own {own_queue}")
+
+    def bound_queues(self, exchange: str, routing_key: str, own: tuple[str, str]) -> list[str] | None:
+        """The queues bound to ``exchange`` with ``routing_key`` (where a reply keyed so goes), or None. ``own``: a
+        (queue, key) binding of the kit's on that exchange, which a list of this broker and vhost must show."""
+        bindings = self._first_usable("bindings", lambda found: (exchange, *own) in found,
+                                      f"lacks the kit's own binding {own[0]} <- {exchange} ({own[1]})")
+        if bindings is None:
+            return None
+        return sorted({queue for source, queue, key in bindings if source == exchange and key == routing_key})
+
+    def _first_usable(self, what: str, shows_own: Callable[[Any], bool], lacking: str) -> Any:
         for name, read in self.sources():
-            if name in self.failed:
+            failed_key = f"{name} ({what})"
+            if failed_key in self.failed:
                 continue
             try:
-                listed = read()
+                listed = read(what)
             except Exception as exc:  # noqa: BLE001 - any failure of an extra view means only "not from here"
-                self.failed[name] = mask(f"{type(exc).__name__}: {exc}")[:300]
+                self.failed[failed_key] = mask(f"{type(exc).__name__}: {exc}")[:300]
                 continue
-            if own_queue not in listed:
-                self.failed[name] = (f"its list of {len(listed)} queues lacks the kit's own {own_queue}: another "
-                                     f"broker or vhost")
+            if not shows_own(listed):
+                self.failed[failed_key] = f"its list of {len(listed)} {what} {lacking}: another broker or vhost"
                 continue
             self.source = name
             return listed
@@ -106,21 +140,29 @@ class QueueLister:
 
     # -- the sources -----------------------------------------------------------------------------------------------
 
-    def _from_node(self) -> Flags:
-        return parse_ctl(self.node.ctl("list_queues", "-q", "--no-table-headers", *(("name",) + FLAGS)))
+    _CTL = {"queues": ("list_queues", "name", *FLAGS, "arguments"),
+            "bindings": ("list_bindings", "source_name", "destination_name", "destination_kind", "routing_key")}
+    _PARSE = {"queues": parse_queues, "bindings": parse_bindings}
 
-    def _from_local_ctl(self) -> Flags:
-        done = self._run(["rabbitmqctl", "list_queues", "-q", "--no-table-headers", "-p", self.vhost, "name", *FLAGS],
+    def _from_node(self, what: str) -> Any:
+        command, *columns = self._CTL[what]
+        return self._PARSE[what](json.loads(self.node.ctl(command, "-q", "--formatter", "json", *columns) or "[]"))
+
+    def _from_local_ctl(self, what: str) -> Any:
+        command, *columns = self._CTL[what]
+        done = self._run(["rabbitmqctl", command, "-q", "--formatter", "json", "-p", self.vhost, *columns],
                          capture_output=True, text=True, timeout=CTL_TIMEOUT)
         if done.returncode != 0:
             raise RuntimeError(f"exit {done.returncode}: {(done.stderr or done.stdout).strip()[:200]}")
-        return parse_ctl(done.stdout)
+        return self._PARSE[what](json.loads(done.stdout or "[]"))
 
-    def _from_management(self) -> Flags:
+    def _from_management(self, what: str) -> Any:
         if urlsplit(self.management_url).scheme not in ("http", "https"):
             raise ValueError(f"{self.management_url} is not an http(s) URL")
-        url = f"{self.management_url}/api/queues/{quote(self.vhost, safe='')}?columns=name,{','.join(FLAGS)}"
-        return parse_management(json.loads(self._fetch(url)))
+        vhost = quote(self.vhost, safe="")
+        url = (f"{self.management_url}/api/queues/{vhost}?columns=name,{','.join(FLAGS)},arguments"
+               if what == "queues" else f"{self.management_url}/api/bindings/{vhost}")
+        return self._PARSE[what](json.loads(self._fetch(url)))
 
     def _http_get(self, url: str) -> bytes:
         token = base64.b64encode(f"{self.user}:{self.password}".encode()).decode("ascii")

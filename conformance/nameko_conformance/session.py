@@ -290,14 +290,16 @@ class ClientSession:
     rpc_exchange: str = field(default_factory=lambda: f"{CLIENT_EXCHANGE_PREFIX}{uuid.uuid4().hex[:12]}")
     reply_queues: set[str] = field(default_factory=set)
     owns_broker: bool = False
+    queue_lister: QueueLister | None = None  # the broker's own queue list (RPC-CORR-4..6 for any reply queue name)
 
     @classmethod
     def start(cls, kit: Any, server: KitSession | None) -> "ClientSession":
         if server is not None:
-            session = cls(server.target.broker_uri, kit.client_cmd, server.broker)
+            session = cls(server.target.broker_uri, kit.client_cmd, server.broker, queue_lister=server.queue_lister)
         else:
             broker = brokers.resolve(kit.amqp_uri, None, force_private=kit.broker_mode == "private")
-            session = cls(broker.uri, kit.client_cmd, broker, owns_broker=True)
+            session = cls(broker.uri, kit.client_cmd, broker, owns_broker=True,
+                          queue_lister=QueueLister(broker.uri, broker.node, getattr(kit, "management_url", None)))
         kit.client_state = session
         try:
             connection = pika.BlockingConnection(pika.URLParameters(session.amqp_uri))

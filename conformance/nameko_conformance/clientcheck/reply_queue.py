@@ -1,13 +1,19 @@
 """What the broker says about a client's reply queue while the client waits on it (RPC-CORR-4, -5, -6).
 
-The kit has no management API, so it finds the queue by the name RPC-CORR-4 recommends, under each client name
-it can guess, and learns the flags by equivalent re-declares: a declare with exactly the queue's flags succeeds,
-any other is refused (406) without changing the queue. `inspect` does the I/O on its own connection (it runs on
-the probe's thread, before the probe replies, so the client is alive and waiting); `oracle.client.reply_queue`
-judges what it saw.
+The queue is found, in this order, by:
+1. the name the broker routed a reply to (the firehose; the caller passes it as ``known``);
+2. the bindings in the broker's own list (``queue_list``): the queue bound to the RPC exchange with the client's
+   ``reply_to``, whatever it is called;
+3. the name RPC-CORR-4 recommends, under each client name the kit can guess.
+Its flags come from the broker's own list when there is one (any arguments), else from equivalent re-declares: a
+declare with exactly the queue's flags succeeds, any other is refused (406) without changing the queue.
+``find`` does no I/O of its own: the caller gives it a ``declare`` (on the probe's connection, or a test's peer);
+``oracle.client.reply_queue`` judges what it saw.
 """
 
 from __future__ import annotations
+
+from typing import Any, Callable
 
 import pika
 import pika.exceptions
@@ -17,25 +23,52 @@ from nameko_conformance.oracle.client import REPLY_QUEUE_FLAGS, ReplyQueueView
 
 RESOURCE_LOCKED = 405
 
+# declare(name, passive=False, durable=..., auto_delete=..., arguments=...) -> None when accepted, else reply code
+Declare = Callable[..., "int | None"]
 
-def inspect(amqp_uri: str, reply_to: str, client_names: list[str]) -> ReplyQueueView:
-    candidates = tuple(names.reply_queue(name, reply_to) for name in client_names)
+
+def find(reply_to: str, guessed: tuple[str, ...], declare: Declare, lister: Any = None,
+         rpc_exchange: str | None = None, own_binding: tuple[str, str] | None = None,
+         known: str | None = None) -> ReplyQueueView:
+    candidates = (known,) if known else guessed
+    if not known and lister is not None and own_binding is not None:
+        bound = lister.bound_queues(rpc_exchange, reply_to, own_binding)
+        if bound:
+            candidates = tuple(bound)
+    listed = lister.flags(own_binding[0]) if lister is not None and own_binding is not None else None
+    for name in candidates:
+        if listed is not None and name in listed:
+            return _from_listing(name, candidates, listed[name])
+        code = declare(name, passive=True)
+        if code == RESOURCE_LOCKED:
+            return ReplyQueueView(name, candidates, exclusive=True)
+        if code is None:
+            for durable, auto_delete, arguments in REPLY_QUEUE_FLAGS:
+                if declare(name, durable=durable, auto_delete=auto_delete, arguments=arguments) is None:
+                    return ReplyQueueView(name, candidates, flags=(durable, auto_delete, arguments))
+            return ReplyQueueView(name, candidates)
+    return ReplyQueueView(None, candidates)
+
+
+def _from_listing(name: str, candidates: tuple[str, ...], info: dict) -> ReplyQueueView:
+    if info.get("exclusive"):
+        return ReplyQueueView(name, candidates, exclusive=True)
+    return ReplyQueueView(name, candidates, flags=(bool(info.get("durable")), bool(info.get("auto_delete")),
+                                                   info.get("arguments") or None))
+
+
+def inspect(amqp_uri: str, reply_to: str, client_names: list[str], lister: Any = None,
+            rpc_exchange: str | None = None, own_binding: tuple[str, str] | None = None) -> ReplyQueueView:
+    """``find`` on a connection of its own (it runs on the probe's thread, before the probe replies, so the client is
+    alive and waiting)."""
+    guessed = tuple(names.reply_queue(name, reply_to) for name in client_names)
     try:
         connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
     except pika.exceptions.AMQPError as exc:
-        return ReplyQueueView(None, candidates, error=repr(exc))
+        return ReplyQueueView(None, guessed, error=repr(exc))
     try:
-        for name in candidates:
-            code = _declare(connection, name, passive=True)
-            if code == RESOURCE_LOCKED:
-                return ReplyQueueView(name, candidates, exclusive=True)
-            if code is None:
-                for durable, auto_delete, arguments in REPLY_QUEUE_FLAGS:
-                    if _declare(connection, name, durable=durable, auto_delete=auto_delete,
-                                arguments=arguments) is None:
-                        return ReplyQueueView(name, candidates, flags=(durable, auto_delete, arguments))
-                return ReplyQueueView(name, candidates)
-        return ReplyQueueView(None, candidates)
+        return find(reply_to, guessed, lambda name, **flags: _declare(connection, name, **flags), lister,
+                    rpc_exchange, own_binding)
     finally:
         try:
             connection.close()

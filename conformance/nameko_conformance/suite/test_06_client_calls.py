@@ -5,15 +5,14 @@ The request the target's client publishes is judged by the same checks as a port
 
 import pytest
 
+from nameko_conformance.clientcheck import reply_queue
 from nameko_conformance.messages import OMIT
 
 from nameko_conformance.oracle import broker_side, client as clients, names, reply as replies
 from nameko_conformance.oracle.evidence import ObservationMissing
-from nameko_conformance.oracle.client import REPLY_QUEUE_FLAGS, ReplyQueueView
 from nameko_conformance.suite._steps import at_broker, error_of, reply_to
 
 pytestmark = [pytest.mark.capability("server"), pytest.mark.capability("client")]
-RESOURCE_LOCKED = 405
 
 
 def nested_call(peer, probe, service, method="kit_method", args=("n1",), kwargs=None, headers=None):
@@ -86,30 +85,28 @@ def test_nested_correlation_ids_are_unique_uuid4(peer, probe, service):
 
 
 @pytest.mark.req("RPC-CORR-4", "RPC-CORR-5", "RPC-CORR-6")
-def test_reply_queue_is_named_and_expires(peer, probe, service):
+def test_reply_queue_is_named_and_expires(peer, probe, service, conformance_session):
     """The client's reply queue is rpc.reply-<client>-<reply_to>, durable, with x-expires 300000."""
     request = nested_call(peer, probe, service)
     reply_key = request.properties.get("reply_to")
-    # The firehose names the queue the probe's reply reached (any name the spec allows is then judged); without it
-    # the kit can only try the name a service's client uses.
+    # The firehose names the queue the probe's reply reached, and the broker's bindings name the queue bound with
+    # the reply_to (any name the spec allows is then judged); without either the kit tries the name a service's
+    # client uses.
     learned = client_reply_queue(peer, request)
     if learned:
         peer.trace.seen_by_broker("RPC-CORR-4")  # the name judged is the one the broker routed the reply to
-    candidates = (learned,) if learned else (names.reply_queue(service, reply_key),)
-    peer.evidence.apply(clients.reply_queue(observe_reply_queue(peer, candidates[0], candidates), reply_key))
+    view = reply_queue.find(reply_key, (names.reply_queue(service, reply_key),), declaring_through(peer),
+                            conformance_session.queue_lister, peer.rpc_exchange, (peer.reply_queue, peer.reply_key),
+                            learned)
+    peer.evidence.apply(clients.reply_queue(view, reply_key))
 
 
-def observe_reply_queue(peer, name, candidates) -> ReplyQueueView:
-    """What the broker says about ``name``: missing, exclusive, or the flags of the one table it accepts."""
-    found = peer.passive_queue(name)
-    if not found.ok:
-        if found.code == RESOURCE_LOCKED:
-            return ReplyQueueView(name, candidates, exclusive=True)
-        return ReplyQueueView(None, candidates)
-    for durable, auto_delete, arguments in REPLY_QUEUE_FLAGS:
-        if peer.equivalent_queue(name, durable=durable, auto_delete=auto_delete, arguments=arguments).ok:
-            return ReplyQueueView(name, candidates, flags=(durable, auto_delete, arguments))
-    return ReplyQueueView(name, candidates)
+def declaring_through(peer):
+    """``reply_queue.find``'s declare, on fresh channels of the test's peer (a refusal closes only that channel)."""
+    def declare(name, passive=False, **flags):
+        result = peer.passive_queue(name) if passive else peer.equivalent_queue(name, **flags)
+        return None if result.ok else result.code
+    return declare
 
 
 @pytest.mark.req("CTX-1", "CTX-2", "CTX-6", "CTX-7", "CTX-10")

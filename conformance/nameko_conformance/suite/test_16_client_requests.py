@@ -42,8 +42,13 @@ class BasicRun:
         reply_to = wire.properties.get("reply_to")
         if reply_to and reply_to not in self.queue_views:
             declared = [self.setup.client_name] if self.setup.client_name else []
-            self.queue_views[reply_to] = reply_queue.inspect(self.setup.amqp_uri, reply_to,
-                                                             declared + client_names_from(wire.headers))
+            probe = self.probe
+            self.queue_views[reply_to] = reply_queue.inspect(
+                self.setup.amqp_uri, reply_to, declared + client_names_from(wire.headers),
+                self.setup.session.queue_lister, self.setup.rpc_exchange,
+                (probe.queue, names.service_binding(probe.service)))
+            if self.queue_views[reply_to].name:  # whatever its name, the kit removes it at the end if it is left
+                self.setup.session.reply_queues.add(self.queue_views[reply_to].name)
         return "normal"
 
     def show_in(self, trace: Trace) -> None:

@@ -6,41 +6,61 @@ import subprocess
 
 import pytest
 
-from nameko_conformance.queue_list import QueueLister, parse_ctl, parse_management
+from nameko_conformance.queue_list import QueueLister, parse_bindings, parse_queues
 
 OWN = "conformance-kit.reply-k"
-CTL_OUT = f"{OWN}\tfalse\ttrue\ttrue\nrpc-svc\ttrue\tfalse\tfalse\nodd\tname\ttrue\tfalse\tfalse\nshort\ttrue\n"
+CTL_QUEUES = json.dumps([
+    {"name": OWN, "durable": False, "auto_delete": True, "exclusive": True, "arguments": []},
+    {"name": "rpc-svc", "durable": True, "auto_delete": False, "exclusive": False,
+     "arguments": [["x-queue-type", "longstr", "quorum"]]},
+    {"name": "odd\tname", "durable": True, "auto_delete": False, "exclusive": False, "arguments": [["bad"], 7]}])
+CTL_BINDINGS = json.dumps([
+    {"source_name": "nameko-rpc", "destination_name": OWN, "destination_kind": "queue", "routing_key": "k"},
+    {"source_name": "nameko-rpc", "destination_name": "rpc.reply-x", "destination_kind": "queue",
+     "routing_key": "r-1"},
+    {"source_name": "nameko-rpc", "destination_name": "other-exchange", "destination_kind": "exchange",
+     "routing_key": "r-1"},
+    {"source_name": "", "destination_name": "rpc.reply-x", "destination_kind": "queue", "routing_key": "rpc.reply-x"}])
 
 
-def test_rabbitmqctl_lines_become_flags_and_a_tab_in_a_name_survives():
-    flags = parse_ctl(CTL_OUT)
-    assert flags[OWN] == {"durable": False, "auto_delete": True, "exclusive": True}
-    assert flags["rpc-svc"] == {"durable": True, "auto_delete": False, "exclusive": False}
-    assert flags["odd\tname"]["durable"] is True and "short" not in flags
-
-
-def test_management_queues_become_flags_and_anything_else_is_refused():
-    document = [{"name": OWN, "durable": False, "auto_delete": True, "exclusive": True},
-                {"name": "q", "durable": "yes"}, {"nameless": 1}, "junk"]
-    assert parse_management(document) == {OWN: {"durable": False, "auto_delete": True, "exclusive": True},
-                                          "q": {"durable": False, "auto_delete": False, "exclusive": False}}
+def test_queue_lists_become_flags_with_arguments_in_either_form():
+    flags = parse_queues(json.loads(CTL_QUEUES))
+    assert flags[OWN] == {"durable": False, "auto_delete": True, "exclusive": True, "arguments": {}}
+    assert flags["rpc-svc"]["arguments"] == {"x-queue-type": "quorum"}
+    assert flags["odd\tname"]["durable"] is True and flags["odd\tname"]["arguments"] == {}
+    api = [{"name": "q", "durable": "yes", "arguments": {"x-expires": 300000}}, {"nameless": 1}, "junk"]
+    assert parse_queues(api) == {"q": {"durable": False, "auto_delete": False, "exclusive": False,
+                                       "arguments": {"x-expires": 300000}}}
     with pytest.raises(ValueError):
-        parse_management({"error": "not_authorised"})
+        parse_queues({"error": "not_authorised"})
+
+
+def test_bindings_to_queues_in_either_form():
+    assert parse_bindings(json.loads(CTL_BINDINGS)) == [("nameko-rpc", OWN, "k"), ("nameko-rpc", "rpc.reply-x", "r-1"),
+                                                        ("", "rpc.reply-x", "rpc.reply-x")]
+    api = [{"source": "nameko-rpc", "destination": "q", "destination_type": "queue", "routing_key": "r"}, 5]
+    assert parse_bindings(api) == [("nameko-rpc", "q", "r")]
+    with pytest.raises(ValueError):
+        parse_bindings("nope")
 
 
 class Node:
-    def __init__(self, out):
-        self.out, self.calls = out, 0
+    def __init__(self):
+        self.calls = []
 
     def ctl(self, *args):
-        self.calls += 1
-        return self.out
+        self.calls.append(args)
+        return CTL_QUEUES if args[0] == "list_queues" else CTL_BINDINGS
 
 
 def test_a_private_node_is_the_only_source_when_there_is_one():
-    node = Node(CTL_OUT)
+    node = Node()
     lister = QueueLister("amqp://guest:guest@127.0.0.1:5673/", node=node, fetch=lambda url: b"[]")
     assert lister.flags(OWN)[OWN]["exclusive"] is True and lister.source == "the private node's rabbitmqctl"
+    assert lister.bound_queues("nameko-rpc", "r-1", (OWN, "k")) == ["rpc.reply-x"]
+    assert lister.bound_queues("nameko-rpc", "nobody", (OWN, "k")) == []
+    assert lister.bound_queues("nameko-rpc", "r-1", (OWN, "other-key")) is None  # not the kit's broker or vhost
+    assert node.calls[0][:4] == ("list_queues", "-q", "--formatter", "json")
 
 
 def test_the_management_api_is_asked_with_the_vhost_and_credentials():
@@ -52,7 +72,8 @@ def test_the_management_api_is_asked_with_the_vhost_and_credentials():
 
     lister = QueueLister("amqp://u:p%40ss@broker.example:5672/v%2Fh", fetch=fetch)
     assert lister.flags(OWN) is not None and lister.source.startswith("the management API at http://broker.example")
-    assert asked == ["http://broker.example:15672/api/queues/v%2Fh?columns=name,durable,auto_delete,exclusive"]
+    assert asked == ["http://broker.example:15672/api/queues/v%2Fh?columns=name,durable,auto_delete,exclusive,"
+                     "arguments"]
     assert (lister.user, lister.password, lister.vhost) == ("u", "p@ss", "v/h")
 
 
@@ -71,7 +92,7 @@ def test_a_list_without_the_kits_own_queue_is_not_used_and_each_failure_is_asked
     lister = QueueLister("amqp://guest:secret@127.0.0.1:5672/", run=run, fetch=fetch)
     assert lister.flags(OWN) is None and lister.flags(OWN) is None
     assert len(fetched) == 1 and len(ran) == 1
-    assert ran[0][:2] == ["rabbitmqctl", "list_queues"] and ran[0][ran[0].index("-p") + 1] == "/"
+    assert ran[0][:4] == ["rabbitmqctl", "list_queues", "-q", "--formatter"] and ran[0][ran[0].index("-p") + 1] == "/"
     why = lister.why_none
     assert "lacks the kit's own" in why and "exit 69" in why and "secret" not in why
 
