@@ -3,8 +3,8 @@
 ``pass`` only where some test examined the requirement and no test found it broken. Everything else says why:
 ``fail``, ``known deviation`` (every finding accepted by a baseline entry naming that behaviour), ``stale baseline``
 (entries none of whose behaviours showed: the requirement was examined and found right, or was cited and not
-examined; the entries of one requirement are alternatives, so one that did not show beside one that did is only
-named), ``masked`` (a test stopped
+examined although no other finding masked it and the target did not end the run; the entries of one requirement
+are alternatives, so one that did not show beside one that did is only named), ``masked`` (a test stopped
 at another finding first), ``not examined``, ``inconclusive``, ``capability absent``, ``kit error``.
 """
 
@@ -120,8 +120,12 @@ def requirement_verdicts(registry: Any, results: Iterable[TestResult], strict: b
             verdict, entry["why"] = NEEDS_DRIVER, req.needs_client_driver
         else:
             verdict, entry["why"] = NOT_RUN, "no test of this run cites it"
-        if entries and verdict in (MASKED_V, NOT_EXAMINED_V, INCONCLUSIVE_V) and (selected is None
-                                                                                 or req.id in selected):
+        unjudged = verdict in (MASKED_V, NOT_EXAMINED_V, INCONCLUSIVE_V)
+        if entries and unjudged and (MASKED_V == verdict or TEST_ABORTED in statuses):
+            # Another finding of this run kept the test from it, or the target ended the run: the entry cannot be
+            # judged this time, and that failure already fails the gate; calling every entry stale would bury it.
+            entry["why"] += f" (the baseline's {', '.join(e.names for e in entries)} not judged this run)"
+        elif entries and unjudged and (selected is None or req.id in selected):
             entry["why"] = (f"the baseline accepts {', '.join(e.names for e in entries)}, but the run did not "
                             f"examine {req.id}: {entry['why']}")
             verdict = STALE_BASELINE

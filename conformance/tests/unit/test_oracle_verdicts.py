@@ -164,10 +164,18 @@ def test_stale_baseline_entries():
     stale = verdict(Req("A"), passed, baseline=BASE_CODE)
     assert stale["verdict"] == v.STALE_BASELINE
     assert stale["why"] == "the baseline accepts A/x, but the requirement was examined and found right"
-    for status, why in ((MASKED, "m"), (NOT_EXAMINED, "n"), (INCONCLUSIVE, "i")):
+    for status, why in ((NOT_EXAMINED, "n"), (INCONCLUSIVE, "i")):
         entry = verdict(Req("A"), result("t", {"A": (status, why)}), baseline=BASE_PATTERN)
         assert entry["verdict"] == v.STALE_BASELINE, status
         assert entry["why"] == f"the baseline accepts /saw b$/, but the run did not examine A: {why}"
+    # Masked by another finding, or never reached because the target ended the run: that failure fails the gate;
+    # the entry is only said to be unjudged.
+    masked = verdict(Req("A"), result("t", {"A": (MASKED, "masked by B/y")}), baseline=BASE_PATTERN)
+    assert masked["verdict"] == v.MASKED_V
+    assert masked["why"] == "masked by B/y (the baseline's /saw b$/ not judged this run)"
+    aborted = verdict(Req("A"), result("t", outcome=v.TEST_ABORTED, requirements=("A",), message="the target exited"),
+                      baseline=BASE_PATTERN)
+    assert aborted["verdict"] == v.NOT_EXAMINED_V and "not judged this run" in aborted["why"]
     not_cited = verdict(Req("A"), baseline=BASE_CODE)
     assert not_cited["verdict"] == v.NOT_RUN and not_cited["baseline"] == [{"accepts": "A/x", "reason": "known quirk"}]
     absent = verdict(Req("A"), result("t", outcome=v.TEST_CAPABILITY_ABSENT, requirements=("A",), message="c"),
@@ -237,9 +245,9 @@ def test_reasons_read_empty_when_no_test_gave_one_and_list_every_entry():
 
 def test_a_stale_entry_of_an_unexamined_requirement_lists_every_entry():
     two = Baseline("b.json", (Entry("A", "one", code="A/x"), Entry("A", "two", pattern="z")))
-    entry = verdict(Req("A"), result("t", {"A": (MASKED, "masked by B/y")}), baseline=two)
+    entry = verdict(Req("A"), result("t", {"A": (INCONCLUSIVE, "no list")}), baseline=two)
     assert entry["verdict"] == v.STALE_BASELINE
-    assert entry["why"] == "the baseline accepts A/x, /z/, but the run did not examine A: masked by B/y"
+    assert entry["why"] == "the baseline accepts A/x, /z/, but the run did not examine A: no list"
     assert entry["baseline"] == [{"accepts": "A/x", "reason": "one"}, {"accepts": "/z/", "reason": "two"}]
 
 
