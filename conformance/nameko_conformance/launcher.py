@@ -87,7 +87,7 @@ class LaunchedTarget:
         })
         return env
 
-    def start(self) -> "LaunchedTarget":
+    def start(self, timeout: float = READY_TIMEOUT) -> "LaunchedTarget":
         """Starts the command and waits until it serves. Whatever happens, a target that does not serve is stopped
         before this raises: the kit never leaves a process of its own behind."""
         with self.log.open("wb") as log:
@@ -96,7 +96,7 @@ class LaunchedTarget:
                                             start_new_session=True, preexec_fn=_die_with_parent)
         _RUNNING.add(self)
         try:
-            self.wait_until_serving()
+            self.wait_until_serving(timeout)
         except BaseException:
             self.stop()
             raise

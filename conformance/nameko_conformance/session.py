@@ -11,7 +11,7 @@ from __future__ import annotations
 import atexit
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable
 
 import pika
 import pika.exceptions
@@ -191,13 +191,19 @@ class KitSession:
             self._connection = None
         if self.launched is not None:
             self.launched.stop()
+        listed: Iterable[str] = ()
+        if self.launched is not None and self.probe is not None and self._queue_lister is not None \
+                and self._queue_lister.source is not None:
+            # Where the run had the broker's queue list, it also names reply queues no call revealed (while the
+            # probe's queue still shows the list is of this broker).
+            listed = self._queue_lister.flags(self.probe.queue) or ()
         if self.probe is not None:
             try:
                 self.probe.stop()
             except RuntimeError:  # a stuck probe thread is a daemon; cleanup and the broker go on without it
                 pass
         if self.launched is not None:
-            self._delete_launched_topology()
+            self._delete_launched_topology(listed)
         if self.firehose is not None:
             try:
                 self.firehose.stop()
@@ -224,39 +230,48 @@ class KitSession:
         self.liveness.unanswered.clear()
         self.liveness.reason = None
 
-    def _delete_launched_topology(self) -> None:
+    def _delete_launched_topology(self, listed: Iterable[str] = ()) -> None:
         """The kit named this service, so what the target declared for it is the kit's to remove."""
-        s = self.target.service
-        # The handler queues as the spec names them, and as a port that leaves out the method names them (girolle).
-        queues = [f"rpc-{s}", f"evt-{s}_src-ping--{s}.on_ping_pool", f"evt-{s}_src-ping", f"evt-{s}_src-ping--{s}"]
-        if self.probe is not None:
-            reply_keys = {request.wire.properties.get("reply_to") for request in self.probe.requests}
-            queues += sorted(f"rpc.reply-{s}-{key}" for key in reply_keys if key)
-        exchanges = [f"{s}.events", f"{s}_src.events"]
-        try:
-            connection = pika.BlockingConnection(self.target.connection_parameters())
-        except pika.exceptions.AMQPError:
-            return
-        for kind, names in (("queue", queues), ("exchange", exchanges)):
-            for name in names:
-                channel = connection.channel()
-                try:
-                    if kind == "queue":
-                        channel.queue_delete(name)
-                    else:
-                        channel.exchange_delete(name)
-                    channel.close()
-                except pika.exceptions.AMQPError:
-                    pass
-        # The RPC exchange is shared with every other service on the broker: remove it only when nothing is bound
-        # to it any more, so a concurrent run or a live deployment keeps it.
-        channel = connection.channel()
-        try:
-            channel.exchange_delete(self.target.rpc_exchange, if_unused=True)
-            channel.close()
-        except pika.exceptions.AMQPError:
-            pass
-        connection.close()
+        reply_keys = {request.wire.properties.get("reply_to") for request in self.probe.requests} \
+            if self.probe is not None else set()
+        delete_service_topology(self.target, reply_keys, listed)
+
+
+def delete_service_topology(target: Target, reply_keys: set = frozenset(), listed: Iterable[str] = ()) -> None:
+    """Removes what a target the kit launched declared for the service the kit named: its queues (the handler
+    queues as the spec names them, and as a port that leaves out the method names them: girolle), its reply queues
+    for ``reply_keys`` and those named for the service in ``listed`` (the broker's own list, where the kit has one:
+    a client declares its reply queue before any call), its events exchanges, and the RPC exchange when nothing is
+    bound to it any more."""
+    s = target.service
+    queues = [f"rpc-{s}", f"evt-{s}_src-ping--{s}.on_ping_pool", f"evt-{s}_src-ping", f"evt-{s}_src-ping--{s}"]
+    queues += sorted(f"rpc.reply-{s}-{key}" for key in reply_keys if key)
+    queues += sorted(name for name in listed if name.startswith(f"rpc.reply-{s}-") and name not in queues)
+    exchanges = [f"{s}.events", f"{s}_src.events"]
+    try:
+        connection = pika.BlockingConnection(target.connection_parameters())
+    except pika.exceptions.AMQPError:
+        return
+    for kind, names in (("queue", queues), ("exchange", exchanges)):
+        for name in names:
+            channel = connection.channel()
+            try:
+                if kind == "queue":
+                    channel.queue_delete(name)
+                else:
+                    channel.exchange_delete(name)
+                channel.close()
+            except pika.exceptions.AMQPError:
+                pass
+    # The RPC exchange is shared with every other service on the broker: remove it only when nothing is bound to
+    # it any more, so a concurrent run or a live deployment keeps it.
+    channel = connection.channel()
+    try:
+        channel.exchange_delete(target.rpc_exchange, if_unused=True)
+        channel.close()
+    except pika.exceptions.AMQPError:
+        pass
+    connection.close()
 
 
 # Client names whose reply queues (rpc.reply-<client>-<reply_to>) the kit knows without being told (RPC-CORR-4):
