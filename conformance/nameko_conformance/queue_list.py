@@ -3,7 +3,8 @@
 AMQP alone cannot tell a queue's flags without a declare that might create or lock it, and it cannot list queues
 whose names hold an id (a broadcast handler's queue). Some requirements need that list (EVT-9, TOPO-10); without it
 they are inconclusive, never passed. So do the bindings (where a reply keyed by a client's ``reply_to`` goes: its
-reply queue, whatever its name; RPC-CORR-4..6). The sources, in order:
+reply queue, whatever its name; RPC-CORR-4..6) and the consumers with their channels' QoS (RPC-REQ-16, TOPO-11).
+The sources, in order:
 
 1. a private node the kit started: its ``rabbitmqctl``;
 2. the management plugin's HTTP API (``--management-url``, else port 15672 on the AMQP host), with the AMQP
@@ -77,6 +78,34 @@ def parse_bindings(document: Any) -> list[tuple[str, str, str]]:
     return found
 
 
+def parse_consumers(document: Any) -> list[tuple[str, str, int]]:
+    """(queue, channel, prefetch_count) of every consumer: ``rabbitmqctl list_consumers --formatter json`` or the
+    management API's ``/api/consumers/<vhost>``."""
+    if not isinstance(document, list):
+        raise ValueError(f"expected a JSON array of consumers, got {type(document).__name__}")
+    found = []
+    for consumer in document:
+        if not isinstance(consumer, dict):
+            continue
+        queue = consumer.get("queue_name", consumer.get("queue"))
+        queue = queue.get("name") if isinstance(queue, dict) else queue
+        channel = consumer.get("channel_pid", consumer.get("channel_details"))
+        channel = channel.get("name") if isinstance(channel, dict) else channel
+        prefetch = consumer.get("prefetch_count")
+        if isinstance(queue, str) and isinstance(channel, str) and isinstance(prefetch, int):
+            found.append((queue, channel, prefetch))
+    return found
+
+
+def parse_channels(document: Any) -> dict[str, int]:
+    """channel -> global_prefetch_count: ``rabbitmqctl list_channels --formatter json`` or ``/api/channels``."""
+    if not isinstance(document, list):
+        raise ValueError(f"expected a JSON array of channels, got {type(document).__name__}")
+    return {channel.get("pid", channel.get("name")): channel["global_prefetch_count"] for channel in document
+            if isinstance(channel, dict) and isinstance(channel.get("pid", channel.get("name")), str)
+            and isinstance(channel.get("global_prefetch_count"), int)}
+
+
 class QueueLister:
     def __init__(self, broker_uri: str, node: Any = None, management_url: str | None = None,
                  run: Callable[..., Any] = subprocess.run, fetch: Callable[..., Any] | None = None):
@@ -115,6 +144,20 @@ class QueueLister:
             return None
         return sorted({queue for source, queue, key in bindings if source == exchange and key == routing_key})
 
+    def consumer_qos(self, queue: str, own_queue: str) -> list[tuple[int, int]] | None:
+        """(prefetch_count, the channel's global_prefetch_count) of each consumer of ``queue``, or None. The kit
+        consumes ``own_queue``, so a list of this broker and vhost shows it."""
+        consumers = self._first_usable("consumers", lambda found: any(q == own_queue for q, _, _ in found),
+                                       f"lacks the kit's own consumer of {own_queue}")
+        if consumers is None:
+            return None
+        mine = [(channel, prefetch) for q, channel, prefetch in consumers if q == queue]
+        channels = self._first_usable("channels", lambda found: all(c in found for c, _ in mine),
+                                      f"lacks the channels consuming {queue}") if mine else {}
+        if channels is None:
+            return None
+        return [(prefetch, channels[channel]) for channel, prefetch in mine]
+
     def _first_usable(self, what: str, shows_own: Callable[[Any], bool], lacking: str) -> Any:
         for name, read in self.sources():
             failed_key = f"{name} ({what})"
@@ -141,8 +184,13 @@ class QueueLister:
     # -- the sources -----------------------------------------------------------------------------------------------
 
     _CTL = {"queues": ("list_queues", "name", *FLAGS, "arguments"),
-            "bindings": ("list_bindings", "source_name", "destination_name", "destination_kind", "routing_key")}
-    _PARSE = {"queues": parse_queues, "bindings": parse_bindings}
+            "bindings": ("list_bindings", "source_name", "destination_name", "destination_kind", "routing_key"),
+            "consumers": ("list_consumers", "queue_name", "channel_pid", "prefetch_count"),
+            "channels": ("list_channels", "pid", "prefetch_count", "global_prefetch_count")}
+    _PARSE = {"queues": parse_queues, "bindings": parse_bindings, "consumers": parse_consumers,
+              "channels": parse_channels}
+    # Channels belong to connections, not to a vhost: list_channels takes no -p.
+    _VHOSTED = ("queues", "bindings", "consumers")
 
     def _from_node(self, what: str) -> Any:
         command, *columns = self._CTL[what]
@@ -150,7 +198,8 @@ class QueueLister:
 
     def _from_local_ctl(self, what: str) -> Any:
         command, *columns = self._CTL[what]
-        done = self._run(["rabbitmqctl", command, "-q", "--formatter", "json", "-p", self.vhost, *columns],
+        vhost = ("-p", self.vhost) if what in self._VHOSTED else ()
+        done = self._run(["rabbitmqctl", command, "-q", "--formatter", "json", *vhost, *columns],
                          capture_output=True, text=True, timeout=CTL_TIMEOUT)
         if done.returncode != 0:
             raise RuntimeError(f"exit {done.returncode}: {(done.stderr or done.stdout).strip()[:200]}")
@@ -160,8 +209,11 @@ class QueueLister:
         if urlsplit(self.management_url).scheme not in ("http", "https"):
             raise ValueError(f"{self.management_url} is not an http(s) URL")
         vhost = quote(self.vhost, safe="")
-        url = (f"{self.management_url}/api/queues/{vhost}?columns=name,{','.join(FLAGS)},arguments"
-               if what == "queues" else f"{self.management_url}/api/bindings/{vhost}")
+        url = {"queues": f"{self.management_url}/api/queues/{vhost}?columns=name,{','.join(FLAGS)},arguments",
+               "bindings": f"{self.management_url}/api/bindings/{vhost}",
+               "consumers": f"{self.management_url}/api/consumers/{vhost}",
+               "channels": f"{self.management_url}/api/channels?columns=name,prefetch_count,global_prefetch_count",
+               }[what]
         return self._PARSE[what](json.loads(self._fetch(url)))
 
     def _http_get(self, url: str) -> bytes:

@@ -103,3 +103,28 @@ def no_transient_shared_queues(listed: dict | None, service: str, unavailable: s
         check.fail("TOPO-10", "transient-shared-queue", "no queue both non-durable and non-exclusive",
                    short(transient))
     return check.done()
+
+
+def consumer_qos(qos: list | None, queue: str, unavailable: str = NO_LIST) -> Judgement:
+    """RPC-REQ-16 and TOPO-11 from the broker's consumer and channel lists: each consumer of the service queue has
+    a prefetch of its own (a positive ``prefetch_count``; 0 with no global limit is unbounded), and no channel
+    consuming it carries a global QoS (``global_prefetch_count`` 0). ``qos``: (prefetch_count,
+    global_prefetch_count) per consumer. Whether a bound matches the server's concurrency is not observed."""
+    check = Check()
+    if qos is None:
+        check.undecided("RPC-REQ-16", unavailable)
+        check.undecided("TOPO-11", unavailable)
+        return check.done()
+    if not qos:
+        check.undecided("RPC-REQ-16", f"no consumer of {queue} in the broker's list")
+        check.undecided("TOPO-11", f"no consumer of {queue} in the broker's list")
+        return check.done()
+    check.examine("RPC-REQ-16", "TOPO-11")
+    for prefetch, global_prefetch in qos:
+        if global_prefetch:
+            check.fail("TOPO-11", "global-qos", f"basic.qos per consumer on the channel consuming {queue}",
+                       f"global_prefetch_count {global_prefetch}")
+        elif not prefetch:
+            check.fail("RPC-REQ-16", "unbounded-prefetch", f"a bounded prefetch on the consumer of {queue}",
+                       "prefetch_count 0 (unlimited)")
+    return check.done()

@@ -88,3 +88,14 @@ def test_no_queue_is_transient_and_shared(peer, service, conformance_session):
     call_ok(peer, "echo", "queues in place")
     listed, unavailable = listed_queue_flags(conformance_session, peer)
     peer.evidence.apply(topology.no_transient_shared_queues(listed, service, unavailable))
+
+
+@pytest.mark.capability("server")
+@pytest.mark.req("RPC-REQ-16", "TOPO-11")
+def test_service_queue_is_consumed_with_a_bounded_prefetch_per_consumer(peer, service, conformance_session):
+    """The broker's consumer list shows rpc-<service> consumed with a positive prefetch_count, set per consumer
+    (no global QoS on its channel)."""
+    queue = names.service_queue(service)
+    lister = conformance_session.queue_lister
+    qos = lister.consumer_qos(queue, peer.reply_queue)
+    peer.evidence.apply(topology.consumer_qos(qos, queue, lister.why_none))

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from nameko_conformance.queue_list import QueueLister, parse_bindings, parse_queues
+from nameko_conformance.queue_list import QueueLister, parse_bindings, parse_channels, parse_consumers, parse_queues
 
 OWN = "conformance-kit.reply-k"
 CTL_QUEUES = json.dumps([
@@ -104,3 +104,38 @@ def test_no_local_rabbitmqctl_for_a_remote_broker_and_no_scheme_but_http(monkeyp
     odd = QueueLister("amqp://guest:guest@broker.example/", management_url="file:///etc/passwd",
                       fetch=lambda url: b"[]")
     assert odd.flags(OWN) is None and "not an http(s) URL" in odd.why_none
+
+
+CTL_CONSUMERS = json.dumps([
+    {"queue_name": OWN, "channel_pid": "#PID<1.1.0>", "consumer_tag": "k", "prefetch_count": 0},
+    {"queue_name": "rpc-svc", "channel_pid": "#PID<1.2.0>", "consumer_tag": "a", "prefetch_count": 10},
+    {"queue_name": "rpc-svc", "channel_pid": "#PID<1.3.0>", "consumer_tag": "b", "prefetch_count": 0}])
+CTL_CHANNELS = json.dumps([{"pid": "#PID<1.1.0>", "prefetch_count": 0, "global_prefetch_count": 0},
+                           {"pid": "#PID<1.2.0>", "prefetch_count": 0, "global_prefetch_count": 0},
+                           {"pid": "#PID<1.3.0>", "prefetch_count": 0, "global_prefetch_count": 5}])
+
+
+def test_consumer_qos_joins_consumers_to_their_channels_in_either_form():
+    class QosNode:
+        def ctl(self, command, *args):
+            return {"list_consumers": CTL_CONSUMERS, "list_channels": CTL_CHANNELS}[command]
+
+    lister = QueueLister("amqp://guest:guest@127.0.0.1:5673/", node=QosNode())
+    assert lister.consumer_qos("rpc-svc", OWN) == [(10, 0), (0, 5)]
+    assert lister.consumer_qos("rpc-nobody", OWN) == []
+    assert lister.consumer_qos("rpc-svc", "not-the-kits") is None
+    api_consumers = [{"queue": {"name": "q"}, "channel_details": {"name": "c 1"}, "prefetch_count": 3}, {"x": 1}]
+    api_channels = [{"name": "c 1", "prefetch_count": 0, "global_prefetch_count": 0}, {"name": 7}]
+    assert parse_consumers(api_consumers) == [("q", "c 1", 3)]
+    assert parse_channels(api_channels) == {"c 1": 0}
+
+
+def test_consumer_qos_judged():
+    from nameko_conformance.oracle import topology
+    judged = topology.consumer_qos([(10, 0), (0, 5), (0, 0)], "rpc-svc")
+    assert judged.codes() == ["TOPO-11/global-qos", "RPC-REQ-16/unbounded-prefetch"]
+    assert topology.consumer_qos([(10, 0)], "rpc-svc").ok and {"RPC-REQ-16", "TOPO-11"} <= \
+        topology.consumer_qos([(10, 0)], "rpc-svc").examined
+    for qos in (None, []):
+        unjudged = topology.consumer_qos(qos, "rpc-svc", "no list here")
+        assert not unjudged.examined and {r for r, _ in unjudged.inconclusive} == {"RPC-REQ-16", "TOPO-11"}
