@@ -191,19 +191,13 @@ class KitSession:
             self._connection = None
         if self.launched is not None:
             self.launched.stop()
-        listed: Iterable[str] = ()
-        if self.launched is not None and self.probe is not None and self._queue_lister is not None \
-                and self._queue_lister.source is not None:
-            # Where the run had the broker's queue list, it also names reply queues no call revealed (while the
-            # probe's queue still shows the list is of this broker).
-            listed = self._queue_lister.flags(self.probe.queue) or ()
         if self.probe is not None:
             try:
                 self.probe.stop()
             except RuntimeError:  # a stuck probe thread is a daemon; cleanup and the broker go on without it
                 pass
         if self.launched is not None:
-            self._delete_launched_topology(listed)
+            self._delete_launched_topology()
         if self.firehose is not None:
             try:
                 self.firehose.stop()

@@ -1,12 +1,10 @@
 """What the broker says about a client's reply queue while the client waits on it (RPC-CORR-4, -5, -6).
 
-The queue is found, in this order, by:
-1. the name the broker routed a reply to (the firehose; the caller passes it as ``known``);
-2. the bindings in the broker's own list (``queue_list``): the queue bound to the RPC exchange with the client's
-   ``reply_to``, whatever it is called;
-3. the name RPC-CORR-4 recommends, under each client name the kit can guess.
-Its flags come from the broker's own list when there is one (any arguments), else from equivalent re-declares: a
-declare with exactly the queue's flags succeeds, any other is refused (406) without changing the queue.
+The queue is found by the name the broker routed a reply to (the firehose; the caller passes it as ``known``), else
+by the name RPC-CORR-4 recommends under each client name the kit can guess, else by the bindings in the broker's
+own list (``queue_list``): the queue bound to the RPC exchange with the client's ``reply_to``, whatever it is
+called. Its flags come from equivalent re-declares (a declare with exactly the queue's flags succeeds, any other is
+refused with 406 without changing the queue), else from the broker's own list (any arguments).
 ``find`` does no I/O of its own: the caller gives it a ``declare`` (on the probe's connection, or a test's peer);
 ``oracle.client.reply_queue`` judges what it saw.
 """
@@ -30,15 +28,25 @@ Declare = Callable[..., "int | None"]
 def find(reply_to: str, guessed: tuple[str, ...], declare: Declare, lister: Any = None,
          rpc_exchange: str | None = None, own_binding: tuple[str, str] | None = None,
          known: str | None = None) -> ReplyQueueView:
-    candidates = (known,) if known else guessed
-    if not known and lister is not None and own_binding is not None:
-        bound = lister.bound_queues(rpc_exchange, reply_to, own_binding)
-        if bound:
-            candidates = tuple(bound)
-    listed = lister.flags(own_binding[0]) if lister is not None and own_binding is not None else None
+    # Declares cost a round trip; the broker's lists (rabbitmqctl) half a second each: they are read only when the
+    # declares cannot find the queue or identify its flags.
+    view = _by_declares((known,) if known else guessed, declare)
+    if view.name is not None and (view.exclusive or view.flags is not None):
+        return view
+    if lister is None or own_binding is None:
+        return view
+    candidates = (view.name,) if view.name else ()
+    if not known and view.name is None:
+        candidates = tuple(lister.bound_queues(rpc_exchange, reply_to, own_binding) or ())
+    listed = lister.flags(own_binding[0]) if candidates else None
     for name in candidates:
         if listed is not None and name in listed:
             return _from_listing(name, candidates, listed[name])
+    return view if view.name is not None or not candidates else _by_declares(candidates, declare)
+
+
+def _by_declares(candidates: tuple[str, ...], declare: Declare) -> ReplyQueueView:
+    for name in candidates:
         code = declare(name, passive=True)
         if code == RESOURCE_LOCKED:
             return ReplyQueueView(name, candidates, exclusive=True)

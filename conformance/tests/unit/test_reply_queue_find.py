@@ -43,7 +43,8 @@ def test_a_queue_of_any_name_is_found_by_its_binding_and_judged_from_the_list():
     declare = declarer({})
     view = find("r1", ("rpc.reply-svc-r1",), declare, lister, "nameko-rpc", OWN)
     assert view.name == "replies.my-lib.r1" and view.flags == (True, False, {"x-expires": 60000})
-    assert declare.calls == [] and lister.asked == [("nameko-rpc", "r1", OWN)]
+    assert declare.calls == [("rpc.reply-svc-r1", True)]  # the guess first: a declare is cheaper than a list
+    assert lister.asked == [("nameko-rpc", "r1", OWN)]
     judged = clients.reply_queue(view, "r1")
     assert judged.codes() == ["RPC-CORR-4/reply-queue-name", "RPC-CORR-5/flags"]  # removed (x-expires): CORR-6 ok
     assert "RPC-CORR-6" in judged.examined
@@ -72,3 +73,14 @@ def test_the_firehose_name_wins_over_the_bindings():
     lister = Lister(bound=["other"], listed=None)
     view = find("r1", ("guess",), declarer({"seen": REPLY_QUEUE_FLAGS[0]}), lister, "x", OWN, known="seen")
     assert view.name == "seen" and lister.asked == []
+
+
+def test_the_lists_are_read_only_when_the_declares_cannot_tell():
+    lister = Lister(bound=["never-asked"], listed={"rpc.reply-a-r1": {
+        "durable": True, "auto_delete": False, "exclusive": False, "arguments": {"x-expires": 60000}}})
+    plain = find("r1", ("rpc.reply-a-r1",), declarer({"rpc.reply-a-r1": REPLY_QUEUE_FLAGS[0]}), lister, "x", OWN)
+    assert plain.flags == REPLY_QUEUE_FLAGS[0] and lister.asked == []
+    # Found by its name, but with arguments no declare of the table matches: the list gives them.
+    odd = find("r1", ("rpc.reply-a-r1",), declarer({"rpc.reply-a-r1": (True, False, {"x-expires": 60000})}),
+               lister, "x", OWN)
+    assert odd.flags == (True, False, {"x-expires": 60000}) and lister.asked == []
