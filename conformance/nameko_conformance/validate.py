@@ -104,20 +104,21 @@ def verdicts(text: str, role: str | None = None) -> list[Verdict]:
         for number, case in enumerate(document["cases"], 1):
             if not isinstance(case, dict) or not isinstance(case.get("messages", []), list):
                 raise InputError(f"case #{number}: a case is an object whose messages member is an array of messages")
-            messages = [_message(m, f"case {case.get('id')}", role) for m in case.get("messages", [])]
+            label = f"case {_case_id(case)}"
+            messages = [_message(m, label, role) for m in case.get("messages", [])]
             if not messages:
-                raise InputError(f"case {case.get('id')}: no messages")
+                raise InputError(f"{label}: no messages")
             invalid = not case.get("valid", True)
             violates = case.get("violates", [])
             if invalid and (not isinstance(violates, list) or not all(isinstance(v, str) for v in violates)):
-                raise InputError(f"case {case.get('id')}: violates must be an array of requirement IDs")
+                raise InputError(f"{label}: violates must be an array of requirement IDs")
             # An invalid case breaks its rule in its first message; the later ones (the answers) must conform.
             findings = judge_message(messages[0]) if invalid else [f for m in messages for f in judge_message(m)]
-            out.append(Verdict(f"case {case.get('id')}", findings, tuple(violates) if invalid
+            out.append(Verdict(label, findings, tuple(violates) if invalid
                                else None))
             for n, later in enumerate(messages[1:], 2):
                 if invalid:
-                    out.append(Verdict(f"case {case.get('id')} message {n}", judge_message(later)))
+                    out.append(Verdict(f"{label} message {n}", judge_message(later)))
         return out
     if isinstance(document, dict):
         message = _message(document, "the message", role)
@@ -135,6 +136,14 @@ def verdicts(text: str, role: str | None = None) -> list[Verdict]:
         message = _message(data, f"line {number}", role)
         out.append(Verdict(_label(message, number), judge_message(message)))
     return out
+
+
+def _case_id(case: dict) -> str:
+    """A case's id as one line: a plain id as it is, anything else as JSON (so a newline in it stays escaped)."""
+    case_id = case.get("id")
+    if isinstance(case_id, str) and case_id.isprintable() and case_id.strip() == case_id and case_id:
+        return case_id[:80]
+    return short_repr(case_id, 80)
 
 
 def _label(message: WireMessage, number: int) -> str:

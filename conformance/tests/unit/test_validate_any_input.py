@@ -33,7 +33,8 @@ cases = st.one_of(json_values, st.fixed_dictionaries(
 documents = st.one_of(messages, st.fixed_dictionaries({"cases": st.lists(cases, max_size=2)}), json_values)
 
 
-@settings(max_examples=500, deadline=None, suppress_health_check=list(HealthCheck))
+# derandomize: the same examples in every CI run (a new seed is for exploring by hand, not for a gate)
+@settings(max_examples=500, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 @given(documents, st.booleans())
 def test_any_document_is_judged_or_refused_with_an_input_error(document, as_lines):
     text = json.dumps(document)

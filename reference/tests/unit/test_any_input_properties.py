@@ -20,7 +20,8 @@ from nameko_reference.server_core import Discard, HandleEvent, Invoke, ReplyErro
 
 from .test_hostile_input import SIGNATURES
 
-SETTINGS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# derandomize: the same examples in every CI run (a new seed is for exploring by hand, not for a gate)
+SETTINGS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 
 # What pika decodes a field-table value into (AMQP 0-9-1 field types as RabbitMQ sends them).
 scalars = st.one_of(
@@ -124,7 +125,7 @@ def test_any_result_becomes_a_reply_that_encodes(result, reply_to, correlation_i
     strictly_encoded(server_core.success_reply("nameko-rpc", address, result))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, derandomize=True)
 @given(st.one_of(json_values, st.dictionaries(st.text(max_size=8), json_values, max_size=5),
                  st.fixed_dictionaries({}, optional={"exc_path": json_values, "exc_type": json_values,
                                                      "exc_args": json_values, "value": json_values})))
