@@ -94,6 +94,12 @@ def test_each_handler_type_gets_each_event_once(peer, service, conformance_sessi
                                           token, incoming))
     peer.evidence.apply(events.drained({queues[k]: peer.passive_queue(queues[k])
                                         for k in ("service_pool", "singleton")}))
+    # Last, since a handler bound too widely would record it: on the source's own exchange (nothing but the
+    # testee's handlers binds there), an event of another type reaches no queue when each binds with "ping" only.
+    other = MessageFactory.event(source, "kit_not_ping", {"token": token})
+    peer.evidence.apply(values.holds("EVT-8", "binding-too-wide", f"an event of another type on {exchange} routed "
+                                     f"to no handler queue (binding key exactly 'ping')", peer.is_routable(other),
+                                     lambda routed: not routed))
 
 
 @pytest.mark.capability("server", "events-handle")
