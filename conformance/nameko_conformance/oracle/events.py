@@ -88,6 +88,20 @@ def queue_flags_listed(listed: dict | None, queue_prefix: str, kind: str, unavai
     return check.done()
 
 
+def broadcast_queue_listed(listed: dict | None, queue_prefix: str) -> Judgement:
+    """EVT-7 from the broker's own list of queues: the broadcast handler consumes from ``<prefix><id>``, with an
+    id after the prefix (a queue under the bare handler name is shared by every instance)."""
+    check = Check()
+    if listed is None:
+        return check.done()  # the firehose test judges EVT-7 where there is one; here nothing is claimed
+    check.examine("EVT-7")
+    if not any(name.startswith(queue_prefix) and len(name) > len(queue_prefix) for name in listed):
+        near = sorted(name for name in listed if name.startswith(queue_prefix.rstrip("-")))[:5]
+        check.fail("EVT-7", "broadcast-queue", f"a queue {queue_prefix}<id> in the broker's list",
+                   short(near) if near else "none")
+    return check.done()
+
+
 def deliveries(entries: Any, token: str, incoming_stack: list) -> Judgement:
     """EVT-11 (each handler type once), EVT-7 (the broadcast handler), EVT-12 (stacks), TESTEE-8 (the record),
     MAL-13 (handlers kept handling after an undecodable event) from events_received()."""

@@ -80,6 +80,7 @@ def test_each_handler_type_gets_each_event_once(peer, service, conformance_sessi
     listed, unavailable = listed_queue_flags(conformance_session, peer)
     for kind in HANDLER_METHODS:
         peer.evidence.apply(events.queue_flags_listed(listed, queues[kind], kind, unavailable))
+    peer.evidence.apply(events.broadcast_queue_listed(listed, queues["broadcast"]))
     before = events_received(peer, 0)
     peer.evidence.need(before if isinstance(before, list) else None, "events_received() as a list")
     token = str(uuid.uuid4())

@@ -304,3 +304,14 @@ def test_dispatched_event_shows_what_it_saw():
     assert shape.expected == "events_received() returning a list" and shape.observed == "'x'"
     context = c.context_result([1]).findings[0]
     assert context.observed == "[1]"
+
+
+def test_broadcast_queue_listed():
+    prefix = "evt-s-ping--v.on_b-"
+    assert not e.broadcast_queue_listed(None, prefix).examined  # no list: nothing claimed here
+    named = e.broadcast_queue_listed({prefix + "3f2a": {}, "other": {}}, prefix)
+    assert named.ok and "EVT-7" in named.examined
+    bare = e.broadcast_queue_listed({"evt-s-ping--v.on_b": {}, prefix: {}}, prefix)
+    assert bare.codes() == ["EVT-7/broadcast-queue"]
+    assert "evt-s-ping--v.on_b" in bare.findings[0].observed
+    assert e.broadcast_queue_listed({"x": {}}, prefix).findings[0].observed == "none"
