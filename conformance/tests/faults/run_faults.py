@@ -6,6 +6,7 @@ For each fault: `nameko-conformance run --target-cmd "<faulty_nameko under namek
 in that nameko's venv, then report.json is read. Verdicts:
   CAUGHT            the gate fails and at least one of the fault's declared IDs fails
   CAUGHT-ELSEWHERE  the gate fails, but none of the declared IDs does
+  STALE-ONLY        the gate fails only through stale baselines / kit errors: no check judged anything wrong
   FLAGGED-NONGATING the gate passes, but a declared (SHOULD) ID fails: seen only with --strict
   MISSED            the gate passes and no declared ID fails
   OK / FALSE-FAIL   for the `none` fault: the unfaulted service passes / fails the gate
@@ -82,9 +83,14 @@ def judge(fault, version, report_dir, code, seconds, client=False):
     expected_seen = {rid: requirements.get(rid, {}).get("verdict", "absent") for rid in expected}
     hit = [rid for rid in expected if rid in bad]
     flagged = [rid for rid in expected if expected_seen[rid] in NON_GATING]
+    real = [rid for rid, verdict in bad.items() if verdict == "fail"]
     if fault == "none":
         verdict = "OK" if gate else "FALSE-FAIL"
-    elif not gate and hit:
+    elif not gate and not real:
+        # only stale baselines (or kit errors) fail: the fault changed what nameko's baseline expects, but no
+        # check judged it wrong; a port with its own baseline would pass
+        verdict = "STALE-ONLY"
+    elif not gate and [rid for rid in hit if bad[rid] == "fail"]:
         verdict = "CAUGHT"
     elif not gate:
         verdict = "CAUGHT-ELSEWHERE"
