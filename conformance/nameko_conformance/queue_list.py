@@ -34,7 +34,8 @@ CTL_TIMEOUT = 30.0
 MAX_LIST_BYTES = 64 * 1024 * 1024  # a broker with a huge number of queues is read only this far
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
-Flags = dict[str, dict[str, Any]]  # name -> durable, auto_delete, exclusive (bools) and arguments
+# name -> durable, auto_delete, exclusive (bools), arguments, unacked (deliveries not yet acknowledged, or None)
+Flags = dict[str, dict[str, Any]]
 
 
 def parse_queues(document: Any) -> Flags:
@@ -47,6 +48,8 @@ def parse_queues(document: Any) -> Flags:
         if isinstance(queue, dict) and isinstance(queue.get("name"), str):
             flags[queue["name"]] = {k: queue.get(k) is True for k in FLAGS}
             flags[queue["name"]]["arguments"] = _arguments(queue.get("arguments"))
+            unacked = queue.get("messages_unacknowledged")
+            flags[queue["name"]]["unacked"] = unacked if isinstance(unacked, int) else None
     return flags
 
 
@@ -183,7 +186,7 @@ class QueueLister:
 
     # -- the sources -----------------------------------------------------------------------------------------------
 
-    _CTL = {"queues": ("list_queues", "name", *FLAGS, "arguments"),
+    _CTL = {"queues": ("list_queues", "name", *FLAGS, "arguments", "messages_unacknowledged"),
             "bindings": ("list_bindings", "source_name", "destination_name", "destination_kind", "routing_key"),
             "consumers": ("list_consumers", "queue_name", "channel_pid", "prefetch_count"),
             "channels": ("list_channels", "pid", "prefetch_count", "global_prefetch_count")}
@@ -209,7 +212,8 @@ class QueueLister:
         if urlsplit(self.management_url).scheme not in ("http", "https"):
             raise ValueError(f"{self.management_url} is not an http(s) URL")
         vhost = quote(self.vhost, safe="")
-        url = {"queues": f"{self.management_url}/api/queues/{vhost}?columns=name,{','.join(FLAGS)},arguments",
+        url = {"queues": f"{self.management_url}/api/queues/{vhost}?columns=name,{','.join(FLAGS)},arguments,"
+                         "messages_unacknowledged",
                "bindings": f"{self.management_url}/api/bindings/{vhost}",
                "consumers": f"{self.management_url}/api/consumers/{vhost}",
                "channels": f"{self.management_url}/api/channels?columns=name,prefetch_count,global_prefetch_count",

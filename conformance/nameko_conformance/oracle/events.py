@@ -131,12 +131,24 @@ def deliveries(entries: Any, token: str, incoming_stack: list) -> Judgement:
     return check.done(mine)
 
 
-def drained(states: dict[str, Any]) -> Judgement:
-    """EVT-10, MAL-13: after handling, the handler queues hold nothing (every event acked, the bad one too)."""
-    check = Check("EVT-10", "MAL-13")
+def drained(states: dict[str, Any], listed: dict | None = None, unavailable: str = NO_LIST) -> Judgement:
+    """EVT-10, MAL-13: after handling, the handler queues hold nothing: no event ready (none requeued, the bad one
+    neither) and, in the broker's own list, none delivered and still unacknowledged. Without that list a handler
+    that never acknowledges cannot be told from one that does, so EVT-10 is then examined only if it fails."""
+    check = Check("MAL-13")
     for queue, state in states.items():
         if not state.ok:
             check.undecided("EVT-10", f"{queue} could not be inspected ({state})")
         elif state.message_count:
             check.fail("EVT-10", "event-not-acked", f"{queue} drained after handling", str(state))
+    if listed is None:
+        if not check.found("EVT-10") and all(state.ok for state in states.values()):
+            check.undecided("EVT-10", f"whether the handled events were acknowledged: {unavailable}")
+        return check.done()
+    check.examine("EVT-10")
+    for queue in states:
+        unacked = (listed.get(queue) or {}).get("unacked")
+        if unacked:
+            check.fail("EVT-10", "event-unacknowledged", f"{queue} with no unacknowledged delivery after handling",
+                       f"{unacked} unacknowledged")
     return check.done()

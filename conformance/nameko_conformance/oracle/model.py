@@ -90,6 +90,9 @@ class Check:
     def ok(self) -> bool:
         return not self._findings
 
+    def found(self, requirement: str) -> bool:
+        return any(f.requirement == requirement for f in self._findings)
+
     def done(self, value: Any = None) -> Judgement:
         undecided = {r for r, _ in self._inconclusive}
         return Judgement(frozenset(self._examined - undecided), tuple(self._findings), value,

@@ -273,7 +273,13 @@ def test_deliveries_handler_stacks():
 
 def test_drained():
     states = {"a": Declared(True, message_count=0), "b": Declared(True, message_count=0)}
-    assert summary(e.drained(states)) == (["EVT-10", "MAL-13"], [], [])
+    listed = {"a": {"unacked": 0}, "b": {"unacked": None}, "c": {"unacked": 4}}
+    assert summary(e.drained(states, listed)) == (["EVT-10", "MAL-13"], [], [])
+    # Without the broker's list, a handler that never acknowledges looks drained: EVT-10 is not claimed.
+    blind = e.drained(states, None, "no list here")
+    assert summary(blind) == (["MAL-13"], [], ["EVT-10"]) and blind.inconclusive[0][1].endswith("no list here")
+    held = e.drained(states, {"a": {"unacked": 2}, "b": {"unacked": 0}})
+    assert held.codes() == ["EVT-10/event-unacknowledged"] and held.findings[0].observed == "2 unacknowledged"
     left = e.drained({"a": Declared(True, message_count=1), "b": Declared(True, message_count=3)})
     assert left.codes() == ["EVT-10/event-not-acked", "EVT-10/event-not-acked"]
     assert (left.findings[0].expected, left.findings[0].observed) == ("a drained after handling", "ok(1, None)")

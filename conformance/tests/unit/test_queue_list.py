@@ -25,12 +25,13 @@ CTL_BINDINGS = json.dumps([
 
 def test_queue_lists_become_flags_with_arguments_in_either_form():
     flags = parse_queues(json.loads(CTL_QUEUES))
-    assert flags[OWN] == {"durable": False, "auto_delete": True, "exclusive": True, "arguments": {}}
+    assert flags[OWN] == {"durable": False, "auto_delete": True, "exclusive": True, "arguments": {}, "unacked": None}
     assert flags["rpc-svc"]["arguments"] == {"x-queue-type": "quorum"}
     assert flags["odd\tname"]["durable"] is True and flags["odd\tname"]["arguments"] == {}
     api = [{"name": "q", "durable": "yes", "arguments": {"x-expires": 300000}}, {"nameless": 1}, "junk"]
     assert parse_queues(api) == {"q": {"durable": False, "auto_delete": False, "exclusive": False,
-                                       "arguments": {"x-expires": 300000}}}
+                                       "arguments": {"x-expires": 300000}, "unacked": None}}
+    assert parse_queues([{"name": "q", "messages_unacknowledged": 3}])["q"]["unacked"] == 3
     with pytest.raises(ValueError):
         parse_queues({"error": "not_authorised"})
 
@@ -73,7 +74,7 @@ def test_the_management_api_is_asked_with_the_vhost_and_credentials():
     lister = QueueLister("amqp://u:p%40ss@broker.example:5672/v%2Fh", fetch=fetch)
     assert lister.flags(OWN) is not None and lister.source.startswith("the management API at http://broker.example")
     assert asked == ["http://broker.example:15672/api/queues/v%2Fh?columns=name,durable,auto_delete,exclusive,"
-                     "arguments"]
+                     "arguments,messages_unacknowledged"]
     assert (lister.user, lister.password, lister.vhost) == ("u", "p@ss", "v/h")
 
 
