@@ -144,8 +144,9 @@ def main(argv=None):
             print_row(row)
             sys.stdout.flush()
     out.mkdir(parents=True, exist_ok=True)
-    (out / ("client-results.json" if args.client else "results.json")).write_text(json.dumps(rows, indent=1))
-    print("\nsummary:", summary(rows), "\ntable:", out / "results.json")
+    table = out / "{}results-n{}.json".format("client-" if args.client else "", args.nameko)
+    table.write_text(json.dumps(rows, indent=1))
+    print("\nsummary:", summary(rows), "\ntable:", table)
     return 0
 
 
