@@ -9,6 +9,7 @@ from typing import Any, Iterable
 
 from nameko_conformance.oracle import names
 from nameko_conformance.oracle.model import Check, Judgement, short
+from nameko_conformance.oracle.values import unchanged
 from nameko_conformance.oracle.reply import json_text
 from nameko_conformance.oracle.schemas import schema_findings
 
@@ -196,17 +197,19 @@ def worker_stack(message: Any, incoming: list, service: str) -> Judgement:
         check.undecided("CTX-6", "the stack is not an array of strings")
         return check.done()
     kept = list(incoming[-STACK_CAP:])
-    own_ok = bool(stack) and stack[-1].startswith(f"{service}.") and stack[-1] not in incoming
+    # The worker's own id is a new entry; its shape (``<service>.<method>.<uuid4>``) is CTX-14's SHOULD, judged
+    # where the worker reports its own stack, so a port that names its ids otherwise does not fail this MUST.
+    own_ok = bool(stack) and bool(stack[-1]) and stack[-1] not in incoming
     if len(incoming) > STACK_CAP:
         check.examine("CTX-5")
         if len(stack) != STACK_CAP + 1 or stack[:-1] != kept:
             check.fail("CTX-5", "stack-not-capped", f"the newest {STACK_CAP} parents and the worker's id "
                        f"({STACK_CAP + 1} entries)", f"{len(stack)} entries {short(stack)}", message)
         elif not own_ok:
-            check.fail("CTX-6", "worker-entry", f"the worker's own id {service}.<method>.<id> last",
+            check.fail("CTX-6", "worker-entry", "the worker's own (new) call id last",
                        short(stack), message)
     elif stack[:-1] != kept or not own_ok:
-        check.fail("CTX-6", "worker-stack", f"{short(kept)} followed by the worker's id {service}.<method>.<id>",
+        check.fail("CTX-6", "worker-stack", f"{short(kept)} followed by the worker's own (new) call id",
                    short(stack), message)
     return check.done()
 
@@ -218,7 +221,7 @@ def carried_context(message: Any, incoming_headers: dict) -> Judgement:
     for key, value in incoming_headers.items():
         if key == names.CALL_ID_STACK_HEADER or not key.startswith(names.CONTEXT_HEADER_PREFIX):
             continue
-        if headers.get(key) != value:
+        if not unchanged(headers.get(key), value):
             check.fail("CTX-7", "context-not-carried", f"header {key}={short(value)} carried unchanged",
                        short(headers.get(key)), message)
     return check.done()

@@ -7,6 +7,7 @@ from typing import Any
 
 from nameko_conformance.oracle import names
 from nameko_conformance.oracle.model import Check, Judgement, short
+from nameko_conformance.oracle.values import unchanged
 
 CALL_ID = re.compile(r"^(?P<service>[^.]+)\.(?P<method>[^.]+)\.(?P<uuid>[0-9a-f-]{36})$")
 MAX_PARENTS = 10
@@ -69,7 +70,7 @@ def string_stack(stack: list, incoming: str) -> Judgement:
 def context_data(context: dict, expected: dict, requirement: str = "TESTEE-5") -> Judgement:
     """Context headers arrive in the worker's context data under their key without the prefix."""
     check = Check(requirement)
-    wrong = {k: context.get(k) for k, v in expected.items() if context.get(k) != v}
+    wrong = {k: context.get(k) for k, v in expected.items() if not unchanged(context.get(k), v)}
     if wrong:
         check.fail(requirement, "context-data", f"context data {short(expected)}", short(context))
     return check.done()

@@ -96,16 +96,19 @@ def envelope(reply: Any) -> Judgement:
     return check.done(body)
 
 
-def success(reply: Any, expected_result: Any = ...) -> Judgement:
+def success(reply: Any, expected_result: Any = ..., refused: str | None = None) -> Judgement:
     """RPC-REPLY-4: a success reply (error null) with the expected result; the reply body (None when the reply is
-    no envelope or an error reply)."""
+    no envelope or an error reply). ``refused``: the requirement that says the server must serve this request; an
+    error reply then breaks that one (the server refused what it must accept), not the reply's shape."""
     check = Check("RPC-REPLY-4")
     body = check.merge(envelope(reply))
     if body is None:
         check.undecided("RPC-REPLY-4", "the reply is not a reply envelope")
         return check.done(None)
     if body["error"] is not None:
-        check.fail("RPC-REPLY-4", "error-instead-of-result", "a success reply (error null)",
+        if refused:
+            check.undecided("RPC-REPLY-4", "the request was answered with an error")
+        check.fail(refused or "RPC-REPLY-4", "error-instead-of-result", "a success reply (error null)",
                    f"error {short(body['error'])}", reply)
         return check.done(None)
     if expected_result is not ... and body["result"] != expected_result:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from typing import Any, Callable
 
 from nameko_conformance.oracle.model import Check, Judgement, short
@@ -35,3 +37,13 @@ def _same(a: Any, b: Any) -> bool:
     if isinstance(a, list) and isinstance(b, list):
         return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
     return type(a) is type(b) and a == b
+
+
+def unchanged(seen: Any, sent: Any) -> bool:
+    """``seen`` is ``sent`` with its JSON types kept: 7 is not "7" nor 7.0, and true is not 1."""
+    def form(value: Any) -> str:
+        return json.dumps(value, sort_keys=True, default=repr)
+    try:
+        return form(seen) == form(sent)
+    except (TypeError, ValueError, RecursionError):
+        return seen == sent

@@ -51,10 +51,10 @@ def reply_to(peer: KitPeer, out: Outgoing, requirement: str | tuple = "RPC-REPLY
     return reply
 
 
-def success(peer: KitPeer, reply: Seen, expected: Any = ...) -> Any:
+def success(peer: KitPeer, reply: Seen, expected: Any = ..., refused: str | None = None) -> Any:
     """The result of a success reply (judged against ``expected`` when given); the test ends when the reply is
-    not a success reply."""
-    body = peer.evidence.need(peer.evidence.apply(replies.success(reply, expected)), "a success reply")
+    not a success reply. ``refused``: the requirement an error reply breaks (see ``replies.success``)."""
+    body = peer.evidence.need(peer.evidence.apply(replies.success(reply, expected, refused)), "a success reply")
     return body["result"]
 
 

@@ -33,7 +33,9 @@ def test_service_queue_is_durable_shared_and_plain(peer, service):
     """rpc-<service> is durable, not exclusive, not auto-delete, without arguments (or a quorum queue)."""
     queue = names.service_queue(service)
     # An equivalent declare of a missing queue would create it: look first.
-    peer.evidence.need(peer.passive_queue(queue).ok or None, f"the queue {queue}")
+    found = peer.passive_queue(queue)
+    peer.evidence.apply(topology.service_queue_exclusive(found, service))
+    peer.evidence.need(found.ok or None, f"the queue {queue}")
     results = {what: peer.equivalent_queue(queue, durable=True, arguments=arguments)
                for what, arguments in SERVICE_QUEUE_DECLARATIONS.items()}
     peer.evidence.apply(topology.service_queue_flags(results, service))

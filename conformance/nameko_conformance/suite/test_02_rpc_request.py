@@ -14,7 +14,8 @@ pytestmark = pytest.mark.capability("server")
 @pytest.mark.req("RPC-REQ-12", "RPC-REPLY-4", "TESTEE-2")
 def test_args_and_kwargs_reach_the_method(peer):
     """Positional args and keyword args arrive as the method's arguments; echo returns them."""
-    args, kwargs = [1, "two", [3], {"four": 4}, None, True], {"a": 1.5, "b": {"c": []}}
+    # Keys of mixed case and with a hyphen: a server that normalises names loses them.
+    args, kwargs = [1, "two", [3], {"four": 4}, None, True], {"a": 1.5, "b": {"c": []}, "MixedCase": "Kept"}
     result = success(peer, reply_to(peer, peer.request("echo", args, kwargs)))
     peer.evidence.apply(values.equal("RPC-REQ-12", "arguments-not-passed", "echo result",
                                      {"args": args, "kwargs": kwargs}, result))
@@ -26,7 +27,7 @@ def test_args_and_kwargs_reach_the_method(peer):
 def test_minimal_request_is_served(peer):
     """A request with only content_type, reply_to and correlation_id, and no headers, gets a normal reply."""
     out = peer.request("echo", ["minimal"], content_encoding=OMIT, delivery_mode=OMIT, headers=OMIT)
-    result = success(peer, reply_to(peer, out, requirement="RPC-REQ-13"))
+    result = success(peer, reply_to(peer, out, requirement="RPC-REQ-13"), refused="RPC-REQ-13")
     peer.evidence.apply(values.equal("RPC-REQ-13", "minimal-request", "the echo of a minimal request",
                                      {"args": ["minimal"], "kwargs": {}}, result))
     peer.evidence.apply(values.equal("CTX-8", "request-without-headers", "the echo of a request without headers",
@@ -37,7 +38,8 @@ def test_minimal_request_is_served(peer):
 def test_extra_body_members_are_ignored(peer):
     """Members other than args and kwargs do not change the call."""
     body = json.dumps({"args": ["x"], "kwargs": {}, "extra": {"ignored": True}}).encode()
-    result = success(peer, reply_to(peer, peer.request("echo", body=body), requirement="RPC-REQ-10"))
+    result = success(peer, reply_to(peer, peer.request("echo", body=body), requirement="RPC-REQ-10"),
+                     refused="RPC-REQ-10")
     peer.evidence.apply(values.equal("RPC-REQ-10", "extra-member-used", "the extra member ignored, echo result",
                                      {"args": ["x"], "kwargs": {}}, result))
 

@@ -49,9 +49,12 @@ def test_string_stack_counts_as_one_entry(peer):
 
 @pytest.mark.req("TESTEE-5")
 def test_context_data_is_stripped_of_prefix(peer):
-    """nameko.<key> headers arrive in the worker's context data as <key>."""
-    result = context_of(peer, headers={"nameko.language": "en", "nameko.user_id": "kit-user"})
-    peer.evidence.apply(ctx.context_data(result["context"], {"language": "en", "user_id": "kit-user"}))
+    """nameko.<key> headers arrive in the worker's context data as <key>, with their values unchanged: a number
+    stays a number, true stays true (spec 13 reports an AMQP integer 7 as 7)."""
+    result = context_of(peer, headers={"nameko.language": "en", "nameko.user_id": "kit-user",
+                                       "nameko.kit_number": 7, "nameko.kit_flag": True})
+    peer.evidence.apply(ctx.context_data(result["context"], {"language": "en", "user_id": "kit-user",
+                                                             "kit_number": 7, "kit_flag": True}))
 
 
 @pytest.mark.req("CTX-13")

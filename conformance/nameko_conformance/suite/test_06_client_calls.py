@@ -112,7 +112,8 @@ def declaring_through(peer):
 @pytest.mark.req("CTX-1", "CTX-2", "CTX-6", "CTX-7", "CTX-10")
 def test_nested_request_carries_context_and_stack(peer, probe, service):
     """The nested request carries the caller's context unchanged and the worker's stack as an array of strings."""
-    headers = {"nameko.call_id_stack": ["kit.root.1"], "nameko.language": "fr", "nameko.kit_token": "t-42"}
+    headers = {"nameko.call_id_stack": ["kit.root.1"], "nameko.language": "fr", "nameko.kit_token": "t-42",
+               "nameko.kit_number": 7}
     request = nested_call(peer, probe, service, headers=headers)
     peer.evidence.apply(clients.worker_stack(request, ["kit.root.1"], service))
     peer.evidence.apply(clients.carried_context(request, headers))

@@ -235,11 +235,20 @@ def test_worker_stack_appends_the_worker_id():
     assert codes(judgement) == [] and judgement.examined == {"CTX-2", "CTX-6"}
 
 
-@pytest.mark.parametrize("stack", [["svc.call.9"], ["kit.root.1"], ["kit.root.1", "other.call.9"],
-                                   ["kit.root.1", "svc.call.9", "svc.call.10"]])
+@pytest.mark.parametrize("stack", [["svc.call.9"], ["kit.root.1"], ["kit.root.1", ""],
+                                   ["kit.root.1", "svc.call.9", "svc.call.10"], ["kit.root.1", "kit.root.1"]])
 def test_worker_stack_faults_break_ctx_6(stack):
     judgement = clients.worker_stack(request(headers={"nameko.call_id_stack": stack}), ["kit.root.1"], "svc")
     assert codes(judgement) == ["CTX-6/worker-stack"]
+
+
+def test_an_own_id_of_another_shape_is_ctx_14s_business_not_ctx_6s():
+    """A worker whose id is a bare uuid (or names another service) still extends the stack as CTX-6 says; the
+    id's shape is the SHOULD CTX-14, judged where the worker reports its own stack."""
+    for own in ("3f2c9a4e-0d1b-4c7e-9a55-1e2f3a4b5c6d", "other.call.9"):
+        judgement = clients.worker_stack(request(headers={"nameko.call_id_stack": ["kit.root.1", own]}),
+                                         ["kit.root.1"], "svc")
+        assert codes(judgement) == [], own
 
 
 def test_worker_stack_that_is_not_an_array_leaves_ctx_6_undecided():
@@ -256,8 +265,8 @@ def test_capped_worker_stack_keeps_the_newest_ten():
     assert codes(clients.worker_stack(uncapped, incoming, "svc")) == ["CTX-5/stack-not-capped"]
     oldest = request(headers={"nameko.call_id_stack": incoming[:10] + ["svc.call.1"]})
     assert codes(clients.worker_stack(oldest, incoming, "svc")) == ["CTX-5/stack-not-capped"]
-    foreign_last = request(headers={"nameko.call_id_stack": incoming[-10:] + ["x.call.1"]})
-    assert codes(clients.worker_stack(foreign_last, incoming, "svc")) == ["CTX-6/worker-entry"]
+    parent_last = request(headers={"nameko.call_id_stack": incoming[-10:] + [incoming[-1]]})
+    assert codes(clients.worker_stack(parent_last, incoming, "svc")) == ["CTX-6/worker-entry"]
 
 
 def test_carried_context_unchanged():
