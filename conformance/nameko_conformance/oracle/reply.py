@@ -287,6 +287,20 @@ def queue_drained(state: Any, queue: str, requirement: str, what: str) -> Judgem
     return check.done()
 
 
+def queue_settled(listed: dict | None, queue: str, requirement: str, what: str) -> Judgement:
+    """After a sentinel round trip, the broker's own list shows no delivery of ``queue`` still unacknowledged: a
+    server that holds ``what`` (or requeues it again and again, so it is unacknowledged most of the time) keeps it
+    out of a passive declare's count. Without the list this decides nothing (``queue_drained`` still looks)."""
+    check = Check()
+    if listed is None or queue not in listed or listed[queue].get("unacked") is None:
+        return check.done()
+    check.examine(requirement)
+    if listed[queue]["unacked"]:
+        check.fail(requirement, "held-unacknowledged", f"{what} acknowledged ({queue} with no unacknowledged "
+                   f"delivery after a later echo)", f"{listed[queue]['unacked']} unacknowledged")
+    return check.done()
+
+
 def only_own_replies(received: list, own_correlation_ids: set) -> Judgement:
     """RPC-REPLY-1: a caller's reply queue receives only replies to its own requests."""
     check = Check("RPC-REPLY-1")

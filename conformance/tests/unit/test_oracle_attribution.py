@@ -35,3 +35,11 @@ def test_values_must_arrive_with_their_types():
     from oracle_fakes import Msg
     carried = Msg(headers={"nameko.n": "7", "nameko.call_id_stack": ["r", "s.m.1"]})
     assert clients.carried_context(carried, {"nameko.n": 7}).codes() == ["CTX-7/context-not-carried"]
+
+
+def test_a_request_held_or_requeued_over_and_over_shows_in_the_unacknowledged_count():
+    held = r.queue_settled({"rpc-svc": {"unacked": 1}}, "rpc-svc", "MAL-5", "the request without reply_to")
+    assert held.codes() == ["MAL-5/held-unacknowledged"]
+    assert r.queue_settled({"rpc-svc": {"unacked": 0}}, "rpc-svc", "MAL-5", "it").examined == {"MAL-5"}
+    for listed in (None, {}, {"rpc-svc": {"unacked": None}}):
+        assert not r.queue_settled(listed, "rpc-svc", "MAL-5", "it").examined
