@@ -38,14 +38,19 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 Flags = dict[str, dict[str, Any]]
 
 
+def _objects(document: Any, what: str) -> list[dict]:
+    """The objects of a listing (a JSON array); anything else in it is skipped, a non-array refused."""
+    if not isinstance(document, list):
+        raise ValueError(f"expected a JSON array of {what}, got {type(document).__name__}")
+    return [item for item in document if isinstance(item, dict)]
+
+
 def parse_queues(document: Any) -> Flags:
     """A JSON array of queue objects: the management API's ``/api/queues/<vhost>`` or ``rabbitmqctl list_queues
     --formatter json``."""
-    if not isinstance(document, list):
-        raise ValueError(f"expected a JSON array of queues, got {type(document).__name__}")
     flags: Flags = {}
-    for queue in document:
-        if isinstance(queue, dict) and isinstance(queue.get("name"), str):
+    for queue in _objects(document, "queues"):
+        if isinstance(queue.get("name"), str):
             flags[queue["name"]] = {k: queue.get(k) is True for k in FLAGS}
             flags[queue["name"]]["arguments"] = _arguments(queue.get("arguments"))
             unacked = queue.get("messages_unacknowledged")
@@ -66,12 +71,8 @@ def _arguments(raw: Any) -> dict:
 def parse_bindings(document: Any) -> list[tuple[str, str, str]]:
     """(source exchange, destination queue, routing key) of every binding to a queue, from the management API's
     ``/api/bindings/<vhost>`` or ``rabbitmqctl list_bindings --formatter json``."""
-    if not isinstance(document, list):
-        raise ValueError(f"expected a JSON array of bindings, got {type(document).__name__}")
     found = []
-    for binding in document:
-        if not isinstance(binding, dict):
-            continue
+    for binding in _objects(document, "bindings"):
         source = binding.get("source", binding.get("source_name"))
         destination = binding.get("destination", binding.get("destination_name"))
         kind = binding.get("destination_type", binding.get("destination_kind"))
@@ -84,12 +85,8 @@ def parse_bindings(document: Any) -> list[tuple[str, str, str]]:
 def parse_consumers(document: Any) -> list[tuple[str, str, int]]:
     """(queue, channel, prefetch_count) of every consumer: ``rabbitmqctl list_consumers --formatter json`` or the
     management API's ``/api/consumers/<vhost>``."""
-    if not isinstance(document, list):
-        raise ValueError(f"expected a JSON array of consumers, got {type(document).__name__}")
     found = []
-    for consumer in document:
-        if not isinstance(consumer, dict):
-            continue
+    for consumer in _objects(document, "consumers"):
         queue = consumer.get("queue_name", consumer.get("queue"))
         queue = queue.get("name") if isinstance(queue, dict) else queue
         channel = consumer.get("channel_pid", consumer.get("channel_details"))
@@ -102,10 +99,8 @@ def parse_consumers(document: Any) -> list[tuple[str, str, int]]:
 
 def parse_channels(document: Any) -> dict[str, int]:
     """channel -> global_prefetch_count: ``rabbitmqctl list_channels --formatter json`` or ``/api/channels``."""
-    if not isinstance(document, list):
-        raise ValueError(f"expected a JSON array of channels, got {type(document).__name__}")
-    return {channel.get("pid", channel.get("name")): channel["global_prefetch_count"] for channel in document
-            if isinstance(channel, dict) and isinstance(channel.get("pid", channel.get("name")), str)
+    return {channel.get("pid", channel.get("name")): channel["global_prefetch_count"]
+            for channel in _objects(document, "channels") if isinstance(channel.get("pid", channel.get("name")), str)
             and isinstance(channel.get("global_prefetch_count"), int)}
 
 
