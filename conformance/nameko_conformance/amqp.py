@@ -431,6 +431,10 @@ class KitPeer:
         return self._on_fresh_channel(lambda ch: ch.queue_declare(
             name, durable=durable, exclusive=exclusive, auto_delete=auto_delete, arguments=arguments))
 
+    def delete_exchange(self, name: str) -> DeclareResult:
+        """Deletes an exchange the kit made for a test alone (whatever is still bound to it goes with it)."""
+        return self._on_fresh_channel(lambda ch: ch.exchange_delete(name))
+
     def passive_exchange(self, name: str) -> DeclareResult:
         return self._on_fresh_channel(lambda ch: ch.exchange_declare(name, passive=True))
 

@@ -42,6 +42,9 @@ def test_testee_takes_its_exchange_from_the_environment(peer, service, conforman
     other = replace(conformance_session.target, service=f"{service}_x",
                     rpc_exchange=f"conformance-kit-x-{uuid.uuid4().hex[:10]}")
     instance = LaunchedTarget(command, other)
+    # Every participant declares the RPC exchange (TOPO-2), but a port may rely on it existing (girolle binds without
+    # declaring): as in a deployment, it is there before the service starts.
+    peer.equivalent_exchange(other.rpc_exchange, "topic", durable=True)
     try:
         instance.start(OTHER_EXCHANGE_WAIT)
         served = f"echo answered on {other.rpc_exchange}"
@@ -55,6 +58,7 @@ def test_testee_takes_its_exchange_from_the_environment(peer, service, conforman
         instance.stop()
         # A client declares its reply queue when it starts (nameko does): the broker's list names it, if there is one.
         delete_service_topology(other, listed=conformance_session.queue_lister.flags(peer.reply_queue) or ())
+        peer.delete_exchange(other.rpc_exchange)  # the kit's own, unlike nameko-rpc: even with a binding left
     peer.evidence.apply(values.holds(
         "TESTEE-10", "exchange-not-from-environment",
         f"a testee started with NAMEKO_CONFORMANCE_RPC_EXCHANGE={other.rpc_exchange} serving echo there", served,
