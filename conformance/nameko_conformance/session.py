@@ -224,11 +224,11 @@ class KitSession:
         self.liveness.unanswered.clear()
         self.liveness.reason = None
 
-    def _delete_launched_topology(self, listed: Iterable[str] = ()) -> None:
+    def _delete_launched_topology(self) -> None:
         """The kit named this service, so what the target declared for it is the kit's to remove."""
         reply_keys = {request.wire.properties.get("reply_to") for request in self.probe.requests} \
             if self.probe is not None else set()
-        delete_service_topology(self.target, reply_keys, listed)
+        delete_service_topology(self.target, reply_keys)
 
 
 def delete_service_topology(target: Target, reply_keys: set = frozenset(), listed: Iterable[str] = ()) -> None:
